@@ -1,0 +1,609 @@
+"""Reading documents to ingest: plain text, Markdown, HTML and JSON Lines.
+
+Every document becomes a :class:`geo.records.Document` whose ``text`` is what claim and
+mention spans refer to, with a publication date. What cannot be ingested (empty, binary,
+not UTF-8, too large, undated) is refused with a :class:`geo.errors.DocumentError` that
+names the document and says how to fix it. :func:`read_documents` yields those errors
+instead of raising them, so one bad file does not stop a batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+from geo.errors import DocumentError
+from geo.records import Document
+from geo.settings import max_document_bytes
+
+__all__ = ["FORMATS", "parse_published", "parse_text", "read_document", "read_documents"]
+
+#: Supported file extensions and the format each is read as.
+FORMATS: dict[str, str] = {
+    ".txt": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".jsonl": "jsonl",
+}
+
+EARLIEST_PUBLICATION = dt.date(1990, 1, 1)
+_SUPPORTED = ", ".join(FORMATS)
+_DATE_HINT = "add a first line 'date YYYY-MM-DD' or pass --date YYYY-MM-DD"
+# Share of control characters above which a text is taken for binary data.
+_CONTROL_RATIO = 0.05
+_SNIFF_BYTES = 8192
+
+# "date 2021-08-12 The Taliban..." or "Date: 2021-08-12": the article may go on on the
+# same line, so only the header itself is removed. Without a colon the value must start
+# with a digit, so that a text opening with "Date palms ..." is not taken for a header.
+_DATE_HEADER = re.compile(
+    r"\A[ \t]*date(?:[ \t]*:[ \t]*(?P<colon>[^\s]+)|[ \t]+(?P<plain>\d[^\s]*))[ \t]*\n?",
+    re.IGNORECASE,
+)
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<body>.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+
+
+def parse_published(value: str, name: str, *, lenient: bool = False) -> dt.date:
+    """Parse and check a publication date.
+
+    Parameters
+    ----------
+    value : str
+        ``YYYY-MM-DD``, optionally followed by a time (``2021-08-12T10:00:00+00:00``).
+        With ``lenient`` any form ``dateparser`` reads ("August 12, 2021"), as found in
+        HTML metadata.
+    name : str
+        The document the date belongs to, for the error message.
+    lenient : bool, default False
+        Accept the forms ``dateparser`` reads.
+
+    Returns
+    -------
+    datetime.date
+        The date.
+
+    Raises
+    ------
+    DocumentError
+        If the date does not parse, is in the future or is before 1990.
+
+    Examples
+    --------
+    >>> parse_published("2021-08-12", "kunduz.txt")
+    datetime.date(2021, 8, 12)
+    >>> parse_published("2021-08-12T06:30:00Z", "kunduz.html")
+    datetime.date(2021, 8, 12)
+    """
+    text = value.strip().strip("\"'")
+    published = _iso_date(text)
+    if published is None and lenient:
+        published = _loose_date(text)
+    if published is None:
+        raise DocumentError(
+            f"{name}: the publication date {value!r} is not a date.",
+            hint="write it as YYYY-MM-DD, e.g. 2021-08-12",
+        )
+    return check_published(published, name)
+
+
+def check_published(published: dt.date, name: str) -> dt.date:
+    """Return ``published`` if it is a plausible publication date.
+
+    Raises
+    ------
+    DocumentError
+        If the date is after today or before 1990.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> check_published(dt.date(2021, 8, 12), "kunduz.txt")
+    datetime.date(2021, 8, 12)
+    """
+    if published > dt.date.today():
+        raise DocumentError(
+            f"{name}: the publication date {published.isoformat()} is in the future.",
+            hint="check the year; a report cannot be published after today",
+        )
+    if published < EARLIEST_PUBLICATION:
+        raise DocumentError(
+            f"{name}: the publication date {published.isoformat()} is before 1990.",
+            hint="check the year; controlmap ingests reports from 1990 on",
+        )
+    return published
+
+
+def _iso_date(text: str) -> dt.date | None:
+    match = re.match(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:$|[T\s])", text)
+    if not match:
+        return None
+    try:
+        return dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+
+
+def _loose_date(text: str) -> dt.date | None:
+    import dateparser  # slow to import; only unusual metadata needs it
+
+    try:
+        parsed = dateparser.parse(text, languages=["en"])
+    except (ValueError, OverflowError, TypeError):
+        return None
+    return parsed.date() if parsed is not None else None
+
+
+# --------------------------------------------------------------------------- raw checks
+
+
+def _too_large(size: int, name: str) -> DocumentError:
+    limit = max_document_bytes()
+    return DocumentError(
+        f"{name} is {size:,} bytes, over the {limit:,}-byte limit.",
+        hint="split the document, or raise CONTROLMAP_MAX_DOCUMENT_BYTES",
+    )
+
+
+def _check_binary(sample: str | bytes, name: str) -> None:
+    """Refuse NUL bytes, or a text where control characters are common."""
+    head = sample[:_SNIFF_BYTES]
+    nul = b"\x00" if isinstance(head, bytes) else "\x00"
+    codes = head if isinstance(head, bytes) else [ord(c) for c in head]
+    controls = sum(1 for c in codes if (c < 32 and c not in (9, 10, 12, 13)) or c == 127)
+    if nul in head or (codes and controls / len(codes) > _CONTROL_RATIO):
+        raise DocumentError(
+            f"{name} looks like binary data, not text.",
+            hint=f"convert it to text first; supported formats are {_SUPPORTED}",
+        )
+
+
+def _decode(raw: bytes, name: str) -> str:
+    """Decode UTF-8, dropping a byte-order mark; say where decoding failed."""
+    if len(raw) > max_document_bytes():
+        raise _too_large(len(raw), name)
+    _check_binary(raw, name)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise DocumentError(
+            f"{name} is not UTF-8: byte 0x{raw[err.start]:02x} at offset {err.start} "
+            "cannot be decoded.",
+            hint="save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)",
+        ) from None
+
+
+def _normalise(text: str) -> str:
+    """Return the text with Unix line ends and composed (NFC) characters."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", text)
+
+
+def _check_not_empty(text: str, name: str) -> None:
+    if not text:
+        raise DocumentError(f"{name} is empty.", hint="give a file with the article's text")
+    if not text.strip():
+        raise DocumentError(
+            f"{name} contains only whitespace.", hint="give a file with the article's text"
+        )
+
+
+# --------------------------------------------------------------------------- formats
+
+
+def split_date_header(text: str) -> tuple[str | None, str]:
+    """Split an optional ``date YYYY-MM-DD`` header from the start of a text.
+
+    Returns
+    -------
+    (str or None, str)
+        The header's date value (unparsed) or None, and the text without the header; the
+        rest of the header's line is kept as the start of the text.
+
+    Examples
+    --------
+    >>> split_date_header(" date 2021-08-12 The Taliban took Kunduz.")
+    ('2021-08-12', 'The Taliban took Kunduz.')
+    >>> split_date_header("Date palms grow in Kandahar.")
+    (None, 'Date palms grow in Kandahar.')
+    """
+    match = _DATE_HEADER.match(text)
+    if not match:
+        return None, text
+    return match.group("colon") or match.group("plain"), text[match.end() :]
+
+
+def _front_matter(text: str) -> tuple[dict[str, str], str]:
+    """Split a YAML front matter block; only flat ``key: value`` lines are read."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    fields = {}
+    for line in match.group("body").splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() and not key.startswith((" ", "\t")):
+            fields[key.strip().lower()] = value.strip().strip("\"'")
+    return fields, text[match.end() :]
+
+
+_MARKDOWN_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^[ \t]*(```|~~~).*$\n?", re.M), ""),  # code fences (content kept)
+    (re.compile(r"^[ \t]*\[[^\]]+\]:[ \t]+\S+.*$\n?", re.M), ""),  # link definitions
+    (re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$", re.M), ""),  # horizontal rules
+    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t#]*$", re.M), r"\1"),  # headings
+    (re.compile(r"^[ \t]{0,3}>[ \t]?", re.M), ""),  # block quotes
+    (re.compile(r"^([ \t]*)[-*+][ \t]+", re.M), r"\1"),  # bullets
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links
+    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),  # reference links
+    (re.compile(r"`([^`\n]+)`"), r"\1"),  # inline code
+    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # strong
+    (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?!\*)"), r"\1"),  # *emphasis*
+    (re.compile(r"(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)"), r"\1"),  # _emphasis_
+    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), r"\1"),  # strikethrough
+    (re.compile(r"\n{3,}"), "\n\n"),
+)
+
+
+def markdown_to_text(markdown: str) -> str:
+    """Return the text of a Markdown document, its markup removed.
+
+    Examples
+    --------
+    >>> markdown_to_text("# Kunduz falls\\n\\nThe **Taliban** took [Kunduz](http://x.org).")
+    'Kunduz falls\\n\\nThe Taliban took Kunduz.'
+    """
+    text = markdown
+    for pattern, replacement in _MARKDOWN_RULES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _markdown(text: str) -> tuple[str | None, str, str]:
+    fields, body = _front_matter(text)
+    header, body = split_date_header(body) if "date" not in fields else (None, body)
+    title = fields.get("title", "")
+    if not title:
+        heading = re.search(r"^[ \t]{0,3}#{1,6}[ \t]+(.+?)[ \t#]*$", body, re.M)
+        title = heading.group(1) if heading else ""
+    return fields.get("date") or header, markdown_to_text(body), markdown_to_text(title)
+
+
+def _html_tree(html: str):  # -> lxml.html.HtmlElement | None
+    import lxml.html
+
+    try:
+        parser = lxml.html.HTMLParser(encoding="utf-8")
+        return lxml.html.document_fromstring(html.encode("utf-8"), parser=parser)
+    except (ValueError, lxml.etree.ParserError):
+        return None
+
+
+_HTML_DATE_XPATHS = (
+    "//meta[@property='article:published_time']/@content",
+    "//meta[@name='article:published_time']/@content",
+    "//meta[@name='date']/@content",
+    "//meta[@name='DC.date.issued']/@content",
+    "//time[@datetime]/@datetime",
+)
+
+
+def _html_date(tree) -> str | None:
+    for xpath in _HTML_DATE_XPATHS:
+        values = [v.strip() for v in tree.xpath(xpath) if v.strip()]
+        if values:
+            return values[0]
+    return None
+
+
+def _html_fallback_text(tree) -> str:
+    """The text of <article>, else <body>, without scripts and page furniture."""
+    for element in tree.xpath("//script|//style|//noscript|//nav|//header|//footer|//aside"):
+        element.drop_tree()
+    roots = tree.xpath("//article") or tree.xpath("//body") or [tree]
+    lines = (line.strip() for line in roots[0].text_content().splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _html(html: str) -> tuple[str | None, str, str]:
+    import trafilatura
+
+    tree = _html_tree(html)
+    published = _html_date(tree) if tree is not None else None
+    metadata = trafilatura.extract_metadata(html)
+    if published is None and metadata is not None and metadata.date:
+        published = metadata.date
+    # Precision over recall: a navigation line read as text yields spurious place names.
+    text = trafilatura.extract(
+        html, include_comments=False, include_tables=False, favor_precision=True
+    )
+    if not text and tree is not None:
+        text = _html_fallback_text(tree)
+    title = (metadata.title if metadata is not None else "") or ""
+    if not title and tree is not None:
+        title = " ".join(tree.xpath("string(//title)").split())
+    return published, text or "", title
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def _document(
+    text: str,
+    name: str,
+    published: str | dt.date | None,
+    *,
+    default_date: dt.date | None,
+    source: str,
+    title: str = "",
+    lenient: bool = False,
+) -> Document:
+    """Build a Document once the format is read: date precedence and the last checks."""
+    text = text.strip()
+    if not text:
+        raise DocumentError(f"{name} has no text to ingest.", hint="check the file's content")
+    if isinstance(published, str):
+        date = parse_published(published, name, lenient=lenient)
+    elif published is not None:
+        date = check_published(published, name)
+    elif default_date is not None:
+        date = check_published(default_date, name)
+    else:
+        raise DocumentError(f"{name} has no publication date.", hint=_DATE_HINT)
+    return Document(name=name, text=text, published=date, source=source, title=title.strip())
+
+
+def parse_text(
+    raw: bytes | str,
+    name: str,
+    *,
+    fmt: str = "txt",
+    default_date: dt.date | None = None,
+    source: str = "",
+) -> Document:
+    """Turn the raw content of one document into a :class:`~geo.records.Document`.
+
+    Parameters
+    ----------
+    raw : bytes or str
+        The content, as read from a file or pasted; bytes must be UTF-8.
+    name : str
+        The document's name, used in error messages and as ``Document.name``.
+    fmt : {"txt", "md", "html"}, default "txt"
+        The format.
+    default_date : datetime.date, optional
+        The publication date when the document does not give one.
+    source : str, default ""
+        Where the document comes from (a URL or a path).
+
+    Returns
+    -------
+    Document
+        The normalised text (Unix line ends, NFC, header and markup removed, stripped),
+        with its publication date: the document's own (a ``date YYYY-MM-DD`` first line,
+        front matter or HTML metadata), else ``default_date``.
+
+    Raises
+    ------
+    DocumentError
+        If the content is empty, binary, not UTF-8, too large, has no usable date or
+        ``fmt`` is unknown.
+
+    Examples
+    --------
+    >>> doc = parse_text(b"date 2021-08-12 Kunduz fell on Sunday.", "kunduz.txt")
+    >>> doc.published, doc.text
+    (datetime.date(2021, 8, 12), 'Kunduz fell on Sunday.')
+    """
+    if isinstance(raw, bytes):
+        _check_not_empty(raw.decode("latin-1"), name)
+        text = _decode(raw, name)
+    else:
+        if len(raw.encode("utf-8", "surrogatepass")) > max_document_bytes():
+            raise _too_large(len(raw.encode("utf-8", "surrogatepass")), name)
+        _check_binary(raw, name)
+        text = raw
+    text = _normalise(text)
+    _check_not_empty(text, name)
+    if fmt == "txt":
+        header, body = split_date_header(text)
+        return _document(body, name, header, default_date=default_date, source=source)
+    if fmt == "md":
+        published, body, title = _markdown(text)
+        return _document(
+            body, name, published, default_date=default_date, source=source, title=title
+        )
+    if fmt == "html":
+        published, body, title = _html(text)
+        return _document(
+            _normalise(body),
+            name,
+            published,
+            default_date=default_date,
+            source=source,
+            title=title,
+            lenient=True,
+        )
+    raise DocumentError(
+        f"{name}: unknown format {fmt!r}.", hint="use one of 'txt', 'md' or 'html'"
+    )
+
+
+def _jsonl_document(
+    line: bytes, name: str, *, default_date: dt.date | None, path: Path
+) -> Document:
+    text = _decode(line, name)
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise DocumentError(
+            f"{name} is not valid JSON: {err.msg} at column {err.colno}.",
+            hint='write one object per line, e.g. {"text": "...", "date": "2021-08-12"}',
+        ) from None
+    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+        raise DocumentError(
+            f"{name} has no 'text' string.",
+            hint='write one object per line, e.g. {"text": "...", "date": "2021-08-12"}',
+        )
+    body = _normalise(record["text"])
+    _check_binary(body, name)
+    _check_not_empty(body, name)
+    url = str(record.get("url") or "")
+    published = record.get("date")
+    return _document(
+        body,
+        url or name,
+        None if published is None else str(published),
+        default_date=default_date,
+        source=url or str(path),
+        title=str(record.get("title") or ""),
+    )
+
+
+def _jsonl_lines(path: Path) -> Iterator[tuple[int, bytes | DocumentError]]:
+    """Yield each non-blank line's number and bytes, or an error for an oversized line."""
+    limit = max_document_bytes()
+    with path.open("rb") as handle:
+        number = 0
+        while True:
+            line = handle.readline(limit + 1)
+            if not line:
+                return
+            number += 1
+            if len(line) > limit and not line.endswith(b"\n"):
+                size = len(line)
+                while line and not line.endswith(b"\n"):  # skip the rest, chunk by chunk
+                    line = handle.readline(limit + 1)
+                    size += len(line)
+                yield number, _too_large(size, f"{path.name}#{number}")
+                continue
+            if line.strip():
+                yield number, line.removeprefix(b"\xef\xbb\xbf") if number == 1 else line
+
+
+def _read_jsonl(path: Path, default_date: dt.date | None) -> Iterator[Document | DocumentError]:
+    with path.open("rb") as handle:
+        head = handle.read(_SNIFF_BYTES)
+    _check_not_empty(head.decode("latin-1"), path.name)
+    _check_binary(head, path.name)
+    for number, line in _jsonl_lines(path):
+        if isinstance(line, DocumentError):
+            yield line
+            continue
+        try:
+            yield _jsonl_document(
+                line, f"{path.name}#{number}", default_date=default_date, path=path
+            )
+        except DocumentError as err:
+            yield err
+
+
+def _format_of(path: Path) -> str | None:
+    return FORMATS.get(path.suffix.lower())
+
+
+def _read_file(path: Path, default_date: dt.date | None) -> Iterator[Document | DocumentError]:
+    """Yield the documents of one supported file; raise if the whole file is refused."""
+    fmt = _format_of(path)
+    if fmt is None:
+        raise DocumentError(
+            f"{path.name} is not a supported format ({path.suffix or 'no extension'}).",
+            hint=f"give a file ending in one of {_SUPPORTED}",
+        )
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        raise DocumentError(
+            f"{path} cannot be read: {err.strerror}.", hint="check the path"
+        ) from None
+    if fmt == "jsonl":
+        yield from _read_jsonl(path, default_date)
+        return
+    # The size is checked before reading, so a huge file is never loaded.
+    if size > max_document_bytes():
+        raise _too_large(size, path.name)
+    raw = path.read_bytes()
+    yield parse_text(raw, path.name, fmt=fmt, default_date=default_date, source=str(path))
+
+
+def read_document(path: str | Path, *, default_date: dt.date | None = None) -> list[Document]:
+    """Read the documents of one file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.txt``, ``.md``, ``.markdown``, ``.html``, ``.htm`` or ``.jsonl`` file.
+    default_date : datetime.date, optional
+        The publication date of documents that do not give one.
+
+    Returns
+    -------
+    list of Document
+        One document, or one per line of a JSON Lines file.
+
+    Raises
+    ------
+    DocumentError
+        If the file, or any line of a JSON Lines file, is refused.
+    """
+    documents = []
+    for item in _read_file(Path(path), default_date):
+        if isinstance(item, DocumentError):
+            raise item
+        documents.append(item)
+    return documents
+
+
+def _files(folder: Path) -> list[Path]:
+    """The supported files under a folder, sorted, hidden files and folders left out."""
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file()
+        and _format_of(path) is not None
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+    )
+
+
+def read_documents(
+    path: str | Path, *, default_date: dt.date | None = None
+) -> Iterator[Document | DocumentError]:
+    """Read every document of a file or a folder, refusals included.
+
+    Parameters
+    ----------
+    path : str or Path
+        A supported file, or a folder whose supported files are read recursively in
+        sorted order (other files are skipped).
+    default_date : datetime.date, optional
+        The publication date of documents that do not give one (the CLI's ``--date``).
+
+    Yields
+    ------
+    Document or DocumentError
+        Each document, or the error refusing it (yielded, not raised, so a batch goes on).
+        A missing path or an explicitly named unsupported file is one error.
+
+    Examples
+    --------
+    >>> import datetime as dt, tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.txt").write_text("date 2021-08-08 Kunduz fell.")
+    >>> _ = (folder / "b.txt").write_text("")
+    >>> [type(item).__name__ for item in read_documents(folder)]
+    ['Document', 'DocumentError']
+    """
+    path = Path(path)
+    if not path.exists():
+        yield DocumentError(f"{path} does not exist.", hint="check the path")
+        return
+    for file in _files(path) if path.is_dir() else [path]:
+        try:
+            yield from _read_file(file, default_date)
+        except DocumentError as err:
+            yield err

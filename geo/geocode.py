@@ -1,0 +1,302 @@
+"""Find place names in running text and resolve each to a place, a province and a reason.
+
+Matching is insensitive to case, diacritics, hyphens, apostrophes and transliteration
+variants (see :mod:`geo._normalize`); names that are also ordinary English words count only
+when capitalised and next to a place cue ("Reg district"). Among places sharing a name the
+geocoder prefers, in order: a province named right after it ("Dawlat Abad in Faryab",
+"X district of Y province"), a neighbouring country named in the sentence ("near the
+Turkmenistan border"), the provinces the document is mainly about, then kind and population.
+
+Examples
+--------
+>>> [(m.text, m.province_iso) for m in geocode("Fighting in Lashkargah, Helmand.")]
+[('Lashkargah', 'AF-HEL'), ('Helmand', 'AF-HEL')]
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+from geo._normalize import fold, name_key
+from geo.gazetteer import BORDER_PROVINCES, KIND_RANK, Gazetteer, NameEntry, load_gazetteer
+from geo.records import Mention, Place
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_JOINER = re.compile(r"[ \t\-‐–]{1,3}")
+_MAX_WORDS = 4
+#: Words right after a name that say it is a place, and which kind of place.
+_CUES_AFTER = {
+    "province": "province", "provinces": "province", "region": "province",
+    "city": "city", "town": "town", "village": "town", "district": "district",
+    "districts": "district", "border": "border", "crossing": "crossing", "valley": "area",
+    "airport": "base", "base": "base", "pass": "area", "area": "area", "highway": "area",
+}  # fmt: skip
+_CUES_BEFORE = {"in", "of", "near", "to", "from", "at", "into", "outside", "around", "toward",
+                "towards", "across", "and", "capital", "city", "town", "district", "village"}
+#: Words before a capitalised name that make it a person's name, not a place.
+_PERSON_TITLES = {"president", "mr", "mrs", "ms", "dr", "gen", "general", "marshal", "mullah",
+                  "haji", "maulvi", "mawlawi", "commander", "spokesman", "minister", "sir",
+                  "lt", "col", "colonel", "lord", "prince", "king", "ambassador"}
+#: Never reported: the country itself and the demonym are not places on the map.
+_SKIP_KEYS = {name_key(n) for n in ("Afghanistan", "Afghan", "Afghans", "Islamic Emirate")}
+_QUALIFIER = re.compile(
+    r"^\s*(?:district|town|city|village|area|valley|region|province)?\s*"
+    r"(?:,|\bin\b|\bof\b|\bnear\b)\s*(?:the\s+)?(?:northern\s+|southern\s+|eastern\s+|"
+    r"western\s+|central\s+)?$",
+    re.IGNORECASE,
+)
+
+
+_QUALIFYING = ("province", "capital")
+
+
+@dataclass(slots=True)
+class _Match:
+    start: int
+    end: int
+    text: str
+    entries: list[NameEntry]
+    fuzzy: bool
+    sentence: int
+
+
+@lru_cache(maxsize=200_000)
+def _key(surface: str) -> str:
+    return name_key(surface)
+
+
+def _tokens(text: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+
+
+def _sentence_ids(text: str, tokens: list[tuple[int, int, str]]) -> list[int]:
+    ids, current, last_end = [], 0, 0
+    for start, end, _ in tokens:
+        gap = text[last_end:start]
+        if any(ch in gap for ch in ".!?\n") and last_end:
+            current += 1
+        ids.append(current)
+        last_end = end
+    return ids
+
+
+def _is_sentence_start(text: str, start: int) -> bool:
+    before = text[max(0, start - 3) : start].strip()
+    return start == 0 or not before or before[-1] in ".!?\"“'‘:"
+
+
+def _next_word(tokens, i: int) -> str:
+    return tokens[i][2].lower() if i < len(tokens) else ""
+
+
+def _weak_allowed(text: str, tokens, i: int, j: int) -> bool:
+    """Allow a name that is also an English word only when capitalised beside a place cue."""
+    surface = tokens[i][2]
+    if not surface[:1].isupper() or _is_sentence_start(text, tokens[i][0]):
+        return False
+    return _next_word(tokens, j) in _CUES_AFTER
+
+
+def _usable(entries: list[NameEntry], allow_weak: bool) -> list[NameEntry]:
+    return [e for e in entries if allow_weak or not e.weak]
+
+
+def _find_matches(text: str, gaz: Gazetteer) -> list[_Match]:
+    tokens = _tokens(text)
+    sentences = _sentence_ids(text, tokens)
+    matches: list[_Match] = []
+    i = 0
+    while i < len(tokens):
+        start, _, word = tokens[i]
+        lowered = word.lower() if word.isascii() else fold(word)
+        capitalised = word[:1].isupper() or not word.isascii()
+        if lowered not in gaz.first_words and not capitalised:
+            i += 1
+            continue
+        if i and tokens[i - 1][2].lower().rstrip(".") in _PERSON_TITLES and capitalised:
+            i += 1
+            continue
+        found = _longest_match(text, tokens, i, gaz, capitalised)
+        if found is None:
+            i += 1
+            continue
+        j, entries, fuzzy = found
+        matches.append(_Match(start, tokens[j - 1][1], text[start : tokens[j - 1][1]], entries,
+                              fuzzy, sentences[i]))
+        i = j
+    return matches
+
+
+def _longest_match(text, tokens, i, gaz: Gazetteer, capitalised: bool):
+    """Return (end token index, entries, fuzzy) of the longest name starting at token i."""
+    last = i
+    while last + 1 < len(tokens) and last + 1 - i < _MAX_WORDS:
+        gap = text[tokens[last][1] : tokens[last + 1][0]]
+        if not _JOINER.fullmatch(gap):
+            break
+        last += 1
+    for j in range(last + 1, i, -1):
+        surface = text[tokens[i][0] : tokens[j - 1][1]]
+        key = _key(surface)
+        if key in _SKIP_KEYS:
+            return None
+        entries = gaz.entries_for(key)
+        if entries:
+            usable = _usable(entries, _weak_allowed(text, tokens, i, j))
+            if usable:
+                return j, usable, False
+    return _fuzzy_match(text, tokens, i, gaz) if capitalised else None
+
+
+def _fuzzy_match(text, tokens, i, gaz: Gazetteer):
+    """Try a near spelling, only for a capitalised name beside a place cue."""
+    word = tokens[i][2]
+    if _is_sentence_start(text, tokens[i][0]) or len(word) < 5:
+        return None
+    before = tokens[i - 1][2].lower() if i else ""
+    for j in (i + 2, i + 1):
+        if j > len(tokens) or not all(t[2][:1].isupper() for t in tokens[i:j]):
+            continue
+        if before not in _CUES_BEFORE and _next_word(tokens, j) not in _CUES_AFTER:
+            continue
+        surface = text[tokens[i][0] : tokens[j - 1][1]]
+        if j - 1 > i and not _JOINER.fullmatch(text[tokens[i][1] : tokens[i + 1][0]]):
+            continue
+        key = gaz.fuzzy_key(_key(surface))
+        if key and key not in _SKIP_KEYS:
+            entries = _usable(gaz.entries_for(key), False)
+            if entries:
+                return j, entries, True
+    return None
+
+
+def _qualifying_province(text: str, matches: list[_Match], k: int) -> str | None:
+    """Return the province named right after match k ("X in Y", "X district of Y")."""
+    for nxt in matches[k + 1 : k + 3]:
+        between = text[matches[k].end : nxt.start]
+        if len(between) > 40 or not _QUALIFIER.match(between):
+            return None
+        isos = {e.place.province_iso for e in nxt.entries if e.place.kind in _QUALIFYING}
+        if len(isos) == 1:
+            return isos.pop()
+    return None
+
+
+def _sentence_countries(matches: list[_Match], sentence: int) -> set[str]:
+    return {
+        e.place.country
+        for m in matches
+        if m.sentence == sentence
+        for e in m.entries
+        if e.place.kind == "country" and len(m.entries) == 1
+    }
+
+
+def _document_provinces(matches: list[_Match]) -> Counter:
+    counts: Counter = Counter()
+    for m in matches:
+        isos = {e.place.province_iso for e in m.entries}
+        if len(isos) == 1 and None not in isos:
+            counts[isos.pop()] += 1
+    return counts
+
+
+def _kind_hint(text: str, m: _Match) -> str:
+    following = text[m.end : m.end + 12].lower().split()
+    return _CUES_AFTER.get(following[0].strip(".,;:"), "") if following else ""
+
+
+def _resolve(text: str, matches: list[_Match], k: int, doc_counts: Counter):
+    """Return (place, confidence, reason) for match k."""
+    m = matches[k]
+    entries = m.entries
+    hint = _kind_hint(text, m)
+    base = 0.75 if m.fuzzy else 0.95
+    how = f"near spelling of '{entries[0].name}'" if m.fuzzy else "name"
+    if hint in ("province", "city", "district"):
+        preferred = [e for e in entries if _kind_family(e.place.kind) == hint]
+        if preferred:
+            entries = preferred
+    places = _unique_places(entries)
+    if len(places) == 1:
+        return places[0], base, f"{how} of a {places[0].kind}{_where(places[0])}"
+    isos = {p.province_iso for p in places}
+    if len(isos) == 1:
+        best = min(places, key=_rank)
+        kinds = " and ".join(sorted({p.kind for p in places}))
+        return best, base, f"{how}: {best.name} is {kinds} alike{_where(best)}"
+    shared = f"{len(places)} places share the {how}"
+    qualifier = _qualifying_province(text, matches, k)
+    inside = [p for p in places if p.province_iso == qualifier]
+    if inside:
+        best = min(inside, key=_rank)
+        return best, base - 0.05, f"{shared}; the text places it in {qualifier}"
+    for country in _sentence_countries(matches, m.sentence):
+        near = [p for p in places if p.province_iso in BORDER_PROVINCES.get(country, ())]
+        if near:
+            best = min(near, key=_rank)
+            return best, base - 0.15, f"{shared}; the one near the {country} border"
+    in_doc = [p for p in places if doc_counts.get(p.province_iso)]
+    if in_doc:
+        best = max(in_doc, key=lambda p: (doc_counts[p.province_iso], -_rank(p)[0]))
+        return best, base - 0.25, f"{shared}; {best.province_iso} is named elsewhere in the text"
+    best = min(places, key=_rank)
+    return best, base - 0.35, f"{shared}; chose the {best.kind} with the largest population"
+
+
+def _kind_family(kind: str) -> str:
+    return {"capital": "city", "city": "city", "town": "city"}.get(kind, kind)
+
+
+def _rank(place: Place) -> tuple[int, int]:
+    return KIND_RANK.get(place.kind, 9), -place.population
+
+
+def _unique_places(entries: list[NameEntry]) -> list[Place]:
+    seen: dict[str, Place] = {}
+    for e in entries:
+        seen.setdefault(e.place.place_id, e.place)
+    return list(seen.values())
+
+
+def _where(place: Place) -> str:
+    if place.province_iso:
+        return f" in {place.province_iso}"
+    return f" outside Afghanistan ({place.country})"
+
+
+def geocode(text: str, gazetteer: Gazetteer | None = None) -> list[Mention]:
+    """Return the place mentions in ``text``, in order, each resolved with a reason.
+
+    Parameters
+    ----------
+    text
+        Running text (an article, a sentence).
+    gazetteer
+        The gazetteer to use; default :func:`geo.gazetteer.load_gazetteer`.
+
+    Returns
+    -------
+    list of Mention
+        Spans refer to ``text``; ``province_iso`` is None for places outside Afghanistan.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"geocode() needs text as str, got {type(text).__name__}")
+    gaz = gazetteer or load_gazetteer()
+    matches = _find_matches(text, gaz)
+    doc_counts = _document_provinces(matches)
+    mentions = []
+    for k, m in enumerate(matches):
+        place, confidence, reason = _resolve(text, matches, k, doc_counts)
+        mentions.append(
+            Mention(
+                text=m.text, start=m.start, end=m.end, place=place.name,
+                place_id=place.place_id, kind=place.kind, province_iso=place.province_iso,
+                country=place.country, lat=place.lat, lon=place.lon,
+                confidence=round(max(0.05, confidence), 2), reason=reason,
+            )
+        )  # fmt: skip
+    return mentions

@@ -1,0 +1,175 @@
+"""Plain records shared by every module: places, mentions, claims, documents and states.
+
+They are frozen dataclasses so that the core stays pure functions over plain values; the
+store turns them into rows and back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Status = Literal["taliban", "government", "contested", "unknown"]
+STATUSES: tuple[str, ...] = ("taliban", "contested", "government", "unknown")
+
+ClaimKind = Literal["captured", "recaptured", "contested", "held"]
+CLAIM_KINDS: tuple[str, ...] = ("captured", "recaptured", "contested", "held")
+
+#: Place kinds. ``province`` and ``capital`` are what the province-level state follows;
+#: the rest are places below province level, or outside Afghanistan.
+PLACE_KINDS: tuple[str, ...] = (
+    "province",
+    "capital",
+    "city",
+    "town",
+    "district",
+    "crossing",
+    "country",
+    "foreign_city",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A gazetteer entry.
+
+    ``place_id`` is stable across rebuilds: ``prov:AF-GHA``, ``gn:1141540`` (GeoNames),
+    ``dist:AF-FYB:dawlatabad``, ``xing:torkham``, ``country:TM``.
+    ``province_iso`` is None for places outside Afghanistan; ``country`` is ISO 3166-1 alpha-2.
+    """
+
+    place_id: str
+    name: str
+    kind: str
+    province_iso: str | None
+    country: str
+    lat: float
+    lon: float
+    population: int = 0
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A place name found in a text and the place it was resolved to."""
+
+    text: str
+    start: int
+    end: int
+    place: str
+    place_id: str
+    kind: str
+    province_iso: str | None
+    country: str
+    lat: float
+    lon: float
+    confidence: float
+    reason: str
+
+    def to_dict(self) -> dict:
+        """Return the mention as the JSON object `controlmap geocode` prints."""
+        out = asdict(self)
+        out.pop("place_id")
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A document ready to ingest: its text, publication date and where it came from.
+
+    ``name`` is the file name, or the URL for JSON Lines input; ``source`` the URL or path.
+    """
+
+    name: str
+    text: str
+    published: dt.date
+    source: str = ""
+    title: str = ""
+
+    @property
+    def content_hash(self) -> str:
+        """Return the SHA-256 of the text: the same content ingested twice is a no-op."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A dated control claim: who did what to which place, said by whom, with its quote.
+
+    ``actor`` is ``taliban``, ``government`` or another group's id (``nrf``).
+    ``kind`` is one of :data:`CLAIM_KINDS`. ``claimant`` is who asserts it: ``taliban``
+    (a Taliban spokesman), ``government`` (officials, ministry, army), ``local``
+    (residents, local sources), ``media`` (the outlet's own reporting) or ``analyst``.
+    ``geo_precision`` follows ACLED: 1 a named town or district, 2 near a town or part of
+    a region, 3 a whole province. ``start``/``end`` are the quote's span in the document.
+    """
+
+    document: str
+    event_date: dt.date
+    place: str
+    place_id: str
+    place_kind: str
+    province_iso: str | None
+    actor: str
+    kind: str
+    claimant: str
+    geo_precision: int
+    confidence: float
+    quote: str
+    start: int
+    end: int
+    source: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    origin: str = "extracted"
+    note: str = ""
+    author: str = ""
+    claim_id: str = field(default="")
+
+    def with_id(self) -> Claim:
+        """Return the claim with ``claim_id`` set to a hash of what identifies it."""
+        if self.claim_id:
+            return self
+        key = "|".join(
+            str(v)
+            for v in (
+                self.document,
+                self.event_date.isoformat(),
+                self.place_id,
+                self.actor,
+                self.kind,
+                self.start,
+                self.end,
+                self.origin,
+                self.note,
+            )
+        )
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+        return _replace(self, claim_id=digest)
+
+
+def _replace(claim: Claim, **changes: object) -> Claim:
+    from dataclasses import replace
+
+    return replace(claim, **changes)
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """The state of one province (``level='province'``) or place (``level='place'``) on a day.
+
+    ``evidence`` holds the claims that support the status; ``contrary`` the claims that lost
+    (kept visible). ``confirmed`` is False when only the side that gains from the state
+    asserts it.
+    """
+
+    key: str
+    level: str
+    status: str
+    since: dt.date | None
+    confidence: float
+    confirmed: bool
+    evidence: tuple[Claim, ...] = ()
+    contrary: tuple[Claim, ...] = ()

@@ -1,0 +1,68 @@
+"""Every setting in one place, each with its default, its environment variable and help text."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+DATA_DIR = PROJECT_DIR / "data"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its environment variable, default and what it is for."""
+
+    env: str
+    default: str
+    help: str
+
+    def value(self) -> str:
+        """Return the environment's value of the setting, else its default."""
+        return os.environ.get(self.env, self.default)
+
+
+DB = Setting(
+    "CONTROLMAP_DB",
+    "controlmap.db",
+    "Database: a SQLite file path or a SQLAlchemy URL (sqlite:///..., postgresql://...).",
+)
+MAX_DOCUMENT_BYTES = Setting(
+    "CONTROLMAP_MAX_DOCUMENT_BYTES",
+    str(2 * 1024 * 1024),
+    "Largest document accepted by ingest, in bytes (default 2 MiB; a long news article is ~50 KB).",
+)
+MAX_UPLOAD_MB = Setting(
+    "CONTROLMAP_MAX_UPLOAD_MB",
+    "10",
+    "Largest upload accepted by the Ingest page, in megabytes.",
+)
+EDITOR = Setting(
+    "CONTROLMAP_USER",
+    os.environ.get("USER", "analyst"),
+    "Name recorded with manual claims and review edits.",
+)
+TILES = Setting(
+    "CONTROLMAP_TILES",
+    "",
+    "Optional base-map tile URL template (e.g. a local tile server); empty means no base map.",
+)
+PROVINCES_PATH = Setting(
+    "CONTROLMAP_PROVINCES",
+    str(DATA_DIR / "provinces.geojson"),
+    "GeoJSON of the 34 provinces (built by scripts/build_provinces.py).",
+)
+DEMO_DIR = Setting(
+    "CONTROLMAP_DEMO_DIR",
+    str(DATA_DIR / "demo"),
+    "Folder of the demo corpus that `controlmap demo` and the app's first start ingest.",
+)
+
+ALL_SETTINGS = (DB, MAX_DOCUMENT_BYTES, MAX_UPLOAD_MB, EDITOR, TILES, PROVINCES_PATH, DEMO_DIR)
+
+
+def max_document_bytes() -> int:
+    """Return the ingest size limit in bytes."""
+    return int(MAX_DOCUMENT_BYTES.value())

@@ -1,0 +1,111 @@
+"""The geocoder on real text with the real gazetteer."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geo.geocode import geocode
+
+
+def resolved(text: str) -> dict[str, str | None]:
+    return {m.text: m.province_iso for m in geocode(text)}
+
+
+def test_seed_article_places_resolve_to_their_provinces(seed_text):
+    found = resolved(seed_text)
+    assert found["Ghazni"] == "AF-GHA"
+    assert found["Kandahar"] == "AF-KAN"
+    assert found["Faryab"] == "AF-FYB"
+    assert found["Dawlat Abad"] == "AF-FYB"
+    assert found["Lashkar Gah"] == "AF-HEL"
+    assert found["Kabul"] == "AF-KAB"
+
+
+def test_seed_article_reports_nothing_else_as_afghan(seed_text):
+    afghan = {m.text.removesuffix(" city") for m in geocode(seed_text) if m.province_iso}
+    assert afghan == {"Ghazni", "Kandahar", "Faryab", "Dawlat Abad", "Lashkar Gah", "Kabul"}
+
+
+def test_seed_article_recognises_turkmenistan_outside_afghanistan(seed_text):
+    turkmenistan = [m for m in geocode(seed_text) if m.text == "Turkmenistan"]
+    assert turkmenistan, "Turkmenistan not recognised"
+    assert turkmenistan[0].province_iso is None
+    assert turkmenistan[0].country == "TM"
+
+
+def test_dawlat_abad_in_faryab_is_the_faryab_town_not_balkhs():
+    mention = geocode("The town of Dawlat Abad in Faryab region fell.")[0]
+    assert mention.province_iso == "AF-FYB"
+    assert "AF-FYB" in mention.reason
+
+
+def test_dawlatabad_with_balkh_context_is_balkhs():
+    mention = geocode("Fighting in Dawlatabad district of Balkh province.")[0]
+    assert mention.province_iso == "AF-BAL"
+
+
+def test_kandahar_is_city_and_province_alike():
+    mention = geocode("Kandahar was besieged.")[0]
+    assert mention.province_iso == "AF-KAN"
+    assert "alike" in mention.reason
+
+
+def test_mention_spans_point_at_the_surface_text():
+    text = "Clashes near Puli Khumri and in Mazar-e Sharif."
+    for m in geocode(text):
+        assert text[m.start : m.end] == m.text
+
+
+@pytest.mark.parametrize(
+    ("spelling", "iso"),
+    [
+        ("Lashkargah", "AF-HEL"),
+        ("Mazar-i-Sharif", "AF-BAL"),
+        ("Mazari Sharif", "AF-BAL"),
+        ("Sheberghan", "AF-JOW"),
+        ("Shiberghan", "AF-JOW"),
+        ("Taluqan", "AF-TAK"),
+        ("Faizabad", "AF-BDS"),
+        ("Qala-e-Naw", "AF-BDG"),
+        ("Pol-e Khomri", "AF-BGL"),
+        ("Tarin Kowt", "AF-URU"),
+        ("Mihtarlam", "AF-LAG"),
+        ("Maidan Shahr", "AF-WAR"),
+        ("KUNDUZ", "AF-KDZ"),
+        ("lashkar-gah", "AF-HEL"),
+    ],
+)
+def test_capital_variant_spellings_resolve(spelling, iso):
+    mentions = geocode(f"Fighting was reported in {spelling} on Monday.")
+    assert [m.province_iso for m in mentions] == [iso]
+
+
+def test_places_outside_afghanistan_have_no_province():
+    mentions = geocode("Refugees crossed from Spin Boldak to Chaman in Pakistan.")
+    by_text = {m.text: m for m in mentions}
+    assert by_text["Pakistan"].province_iso is None
+    assert by_text["Pakistan"].country == "PK"
+    assert by_text["Chaman"].province_iso is None
+
+
+def test_person_names_after_titles_are_not_places():
+    assert not [m for m in geocode("President Ashraf Ghani spoke.") if m.province_iso]
+
+
+ORDINARY = st.sampled_from(
+    "the a government said on Monday army forces police people were killed in after two "
+    "days of heavy fighting near city border market soldiers officials report attack village "
+    "road week morning night bridge river mountain capital province district town reached "
+    "spoke about security troops withdrew local residents fled their homes across water "
+    "power school hospital children women men food help world new old large small reg bar "
+    "now khan may march shah ali".split()
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(ORDINARY, min_size=3, max_size=25))
+def test_ordinary_english_sentences_yield_no_afghan_places(words):
+    sentence = " ".join(words).capitalize() + "."
+    assert [m for m in geocode(sentence) if m.province_iso] == []
