@@ -144,3 +144,14 @@ def province_names() -> dict[str, str]:
 def capitals() -> dict[str, str]:
     """Return a dict of ISO 3166-2 code to provincial capital (``"AF-HEL": "Lashkar Gah"``)."""
     return {row["iso_3166_2"]: row["capital"] for row in load_province_table()}
+
+
+@lru_cache(maxsize=4)
+def load_provinces_geojson(path: str | Path | None = None) -> dict:
+    """Return the provinces file as a parsed GeoJSON dict (no geopandas: fast for exports)."""
+    resolved = Path(path or PROVINCES_PATH.value())
+    try:
+        return json.loads(resolved.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise GazetteerError(f"The provinces file {resolved} cannot be read: {err}",
+                             BUILD_HINT) from err

@@ -6,6 +6,7 @@ and exit code 1; a batch that refused some documents exits with code 3.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import sys
@@ -15,7 +16,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from geo.errors import ControlmapError
+from geo.errors import ControlmapError, DateError
 
 app = typer.Typer(
     name="controlmap",
@@ -70,6 +71,168 @@ def geocode(
 
     mentions = run_geocode(read_text_argument(text))
     typer.echo(json.dumps([m.to_dict() for m in mentions], ensure_ascii=False, indent=2))
+
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="SQLite file or database URL [env CONTROLMAP_DB; default "
+                 "controlmap.db]."),
+]
+OutOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+]
+EXIT_REFUSED = 3
+
+
+def _parse_date(value: str | None, what: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise DateError(f"{what} {value!r} is not a date", "write it as YYYY-MM-DD") from None
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise ControlmapError(f"cannot write {output}: {err.strerror}",
+                              "choose a writable path") from err
+    typer.secho(f"wrote {output}", err=True)
+
+
+@app.command()
+@clean_errors
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt .md .html .jsonl).")],
+    date: Annotated[str | None, typer.Option("--date", help="Publication date YYYY-MM-DD for "
+                                            "documents that carry none.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Ingest documents: extract their dated control claims into the database.
+
+    Each document is stored atomically; the same content twice is skipped. Exit code 3
+    means some documents were refused (the rest were ingested).
+    """
+    from rich.progress import Progress
+
+    from geo import store
+    from geo.ingest import ingest_paths
+
+    default_date = _parse_date(date, "--date")
+    engine = store.open_db(db)
+    with Progress(transient=True, console=_stderr_console()) as progress:
+        task = progress.add_task("ingesting", total=None)
+
+        def advance(name: str, outcome: str) -> None:
+            progress.update(task, advance=1, description=f"{outcome.split(':')[0]} {name}")
+
+        report = ingest_paths(engine, paths, default_date=default_date, on_document=advance)
+    typer.echo(report.summary(), err=True)
+    for name, reason in report.refused:
+        typer.secho(f"refused {name}: {reason}", fg=typer.colors.YELLOW, err=True)
+    if report.refused:
+        raise typer.Exit(EXIT_REFUSED)
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@app.command()
+@clean_errors
+def claims(
+    format: Annotated[str, typer.Option("--format", "-f", help="csv or json.")] = "csv",
+    include_rejected: Annotated[bool, typer.Option(help="Also list rejected claims.")] = False,
+    db: DbOption = None,
+    output: OutOption = None,
+) -> None:
+    """List the claims: document, event date, place, province, actor, kind, quote, source."""
+    from geo import export, store
+
+    if format not in ("csv", "json"):
+        raise ControlmapError(f"unknown format {format!r}", "use --format csv or --format json")
+    engine = store.open_db(db)
+    with engine.connect() as conn:
+        rows = store.load_claims(conn, include_rejected=include_rejected)
+    text = export.claims_csv(rows) if format == "csv" else export.claims_json(rows)
+    _write(text, output)
+
+
+@app.command()
+@clean_errors
+def snapshot(
+    date: Annotated[str, typer.Option("--date", help="Day of the snapshot, YYYY-MM-DD.")],
+    db: DbOption = None,
+    output: OutOption = None,
+) -> None:
+    """Write the GeoJSON FeatureCollection of the 34 provinces' states on a day."""
+    from geo import export
+    from geo import model as control_model
+
+    day = _parse_date(date, "--date")
+    model = control_model.load_model(db)
+    _write(export.snapshot_geojson(model, day), output)
+
+
+@app.command()
+@clean_errors
+def timeline(
+    format: Annotated[str, typer.Option("--format", "-f", help="csv or geojson.")] = "csv",
+    db: DbOption = None,
+    output: OutOption = None,
+) -> None:
+    """Write the timeline: one row per province and change of status."""
+    from geo import export
+    from geo import model as control_model
+
+    model = control_model.load_model(db)
+    if format == "csv":
+        _write(export.timeline_csv(model), output)
+    elif format == "geojson":
+        _write(export.timeline_geojson(model), output)
+    else:
+        raise ControlmapError(f"unknown format {format!r}", "use --format csv or geojson")
+
+
+@app.command()
+@clean_errors
+def demo(db: DbOption = None) -> None:
+    """Build a database from the demo corpus in data/demo/."""
+    from geo import settings, store
+    from geo.ingest import ingest_paths
+
+    engine = store.open_db(db)
+    report = ingest_paths(engine, [Path(settings.DEMO_DIR.value())])
+    typer.echo(f"demo: {report.summary()} into {store.database_url(db)}", err=True)
+    if report.refused:
+        raise typer.Exit(EXIT_REFUSED)
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port of the web app.")] = 8501,
+    db: DbOption = None,
+) -> None:
+    """Open the map app (Streamlit) on the demo data or --db."""
+    import os
+    import subprocess
+
+    from geo.settings import PROJECT_DIR
+
+    env = dict(os.environ)
+    if db:
+        env["CONTROLMAP_DB"] = db
+    cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_DIR / "app.py"),
+           "--server.port", str(port), "--server.headless", "true",
+           "--browser.gatherUsageStats", "false"]
+    raise typer.Exit(subprocess.call(cmd, env=env, cwd=PROJECT_DIR))
 
 
 def main() -> None:

@@ -74,8 +74,9 @@ NUMBER_WORDS: dict[str, int] = {
 # Full names first so that "September" wins over "Sept"; only abbreviations take a dot, so
 # the full stop after "6 August." stays out of the expression.
 _FULL_MONTHS = "|".join(m.capitalize() for m in MONTHS if len(m) > 3 and m != "sept")
-_ABBREVIATIONS = "|".join(m.capitalize() for m in sorted(MONTHS, key=len, reverse=True)
-                          if len(m) <= 3 or m == "sept")
+_ABBREVIATIONS = "|".join(
+    m.capitalize() for m in sorted(MONTHS, key=len, reverse=True) if len(m) <= 3 or m == "sept"
+)
 _MONTH = rf"(?P<month>(?:{_FULL_MONTHS})\b|(?:{_ABBREVIATIONS})\b\.?)"
 _NUMBER = r"\d{1,2}|" + "|".join(NUMBER_WORDS)
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"

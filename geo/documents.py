@@ -9,6 +9,7 @@ instead of raising them, so one bad file does not stop a batch.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import json
 import re
@@ -168,12 +169,13 @@ def _decode(raw: bytes, name: str) -> str:
     if len(raw) > max_document_bytes():
         raise _too_large(len(raw), name)
     _check_binary(raw, name)
+    bom = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
     try:
-        return raw.decode("utf-8-sig")
+        return raw[bom:].decode("utf-8")
     except UnicodeDecodeError as err:
+        offset = bom + err.start  # an offset into the file, BOM included
         raise DocumentError(
-            f"{name} is not UTF-8: byte 0x{raw[err.start]:02x} at offset {err.start} "
-            "cannot be decoded.",
+            f"{name} is not UTF-8: byte 0x{raw[offset]:02x} at offset {offset} cannot be decoded.",
             hint="save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)",
         ) from None
 
@@ -401,7 +403,8 @@ def parse_text(
     (datetime.date(2021, 8, 12), 'Kunduz fell on Sunday.')
     """
     if isinstance(raw, bytes):
-        _check_not_empty(raw.decode("latin-1"), name)
+        if not raw:
+            _check_not_empty("", name)
         text = _decode(raw, name)
     else:
         if len(raw.encode("utf-8", "surrogatepass")) > max_document_bytes():
@@ -429,9 +432,7 @@ def parse_text(
             title=title,
             lenient=True,
         )
-    raise DocumentError(
-        f"{name}: unknown format {fmt!r}.", hint="use one of 'txt', 'md' or 'html'"
-    )
+    raise DocumentError(f"{name}: unknown format {fmt!r}.", hint="use one of 'txt', 'md' or 'html'")
 
 
 def _jsonl_document(
@@ -489,7 +490,8 @@ def _jsonl_lines(path: Path) -> Iterator[tuple[int, bytes | DocumentError]]:
 def _read_jsonl(path: Path, default_date: dt.date | None) -> Iterator[Document | DocumentError]:
     with path.open("rb") as handle:
         head = handle.read(_SNIFF_BYTES)
-    _check_not_empty(head.decode("latin-1"), path.name)
+    if not head.strip():
+        _check_not_empty(head.decode("ascii", "replace"), path.name)
     _check_binary(head, path.name)
     for number, line in _jsonl_lines(path):
         if isinstance(line, DocumentError):

@@ -157,6 +157,21 @@ def _replace(claim: Claim, **changes: object) -> Claim:
 
 
 @dataclass(frozen=True, slots=True)
+class CountStatement:
+    """An aggregate statement ("10 of Afghanistan's 34 provincial capitals"), not mapped."""
+
+    document: str
+    event_date: dt.date
+    actor: str
+    count: int
+    total: int
+    unit: str
+    quote: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
 class State:
     """The state of one province (``level='province'``) or place (``level='place'``) on a day.
 

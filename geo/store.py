@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import fields, replace
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from sqlalchemy import event
 
 from geo import settings
 from geo.errors import ClaimError, StoreError
-from geo.records import CLAIM_KINDS, Claim, Document, Mention
+from geo.records import CLAIM_KINDS, Claim, CountStatement, Document, Mention
 
 SCHEMA_VERSION = 1
 EDIT_ACTIONS: tuple[str, ...] = ("reject", "restore", "add")
@@ -136,6 +136,28 @@ edits = sa.Table(
     sa.Column("note", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.CheckConstraint("action IN ('reject', 'restore', 'add')", name="ck_edits_action"),
+)
+
+counts = sa.Table(
+    "counts",
+    metadata,
+    sa.Column("count_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "doc_id",
+        sa.Integer,
+        sa.ForeignKey("documents.doc_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("document", sa.Text, nullable=False),
+    sa.Column("event_date", sa.Date, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("total", sa.Integer, nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("quote", sa.Text, nullable=False),
+    sa.Column("start", sa.Integer, nullable=False),
+    sa.Column("end", sa.Integer, nullable=False),
 )
 
 #: The claims columns in the order of :class:`Claim`'s fields, so ``Claim(*row)`` works.
@@ -318,8 +340,9 @@ def save_document(
     doc: Document,
     mentions_: Sequence[Mention],
     claims_: Sequence[Claim],
+    counts_: Sequence[CountStatement] = (),
 ) -> bool:
-    """Store a document with its mentions and claims.
+    """Store a document with its mentions, claims and aggregate counts.
 
     The caller owns the transaction (``with engine.begin() as conn:``) so the document is
     stored all-or-nothing. Claims get their id from :meth:`Claim.with_id`; a claim id that
@@ -352,7 +375,16 @@ def save_document(
     rows = [_claim_row(c, doc_id) for cid, c in fresh.items() if cid not in stored]
     if rows:
         conn.execute(sa.insert(claims), rows)
+    if counts_:
+        conn.execute(sa.insert(counts), [{**asdict(c), "doc_id": doc_id} for c in counts_])
     return True
+
+
+def load_counts(conn: sa.Connection) -> list[CountStatement]:
+    """Return the aggregate count statements ("10 of 34 provincial capitals"), by date."""
+    cols = [counts.c[f.name] for f in fields(CountStatement)]
+    rows = conn.execute(sa.select(*cols).order_by(counts.c.event_date, counts.c.count_id))
+    return [CountStatement(*row) for row in rows]
 
 
 def load_documents(conn: sa.Connection) -> list[dict]:
@@ -440,7 +472,7 @@ def load_claims(
         Ordered by ``event_date`` then ``claim_id``.
     """
     query = _claims_query(_CLAIM_COLUMNS, start=start, end=end, province_iso=province_iso)
-    rows = conn.execute(query).tuples().all()
+    rows = conn.execute(query).all()
     if include_rejected:
         return [Claim(*row) for row in rows]
     rejected = rejected_claim_ids(conn)

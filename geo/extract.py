@@ -1,0 +1,620 @@
+"""From a document's sentences to dated control claims: who did what to which place.
+
+For each sentence the extractor finds *triggers* (control verbs: captured, fell to, retook,
+besieged, still controls, ...), the *actor* (Taliban by its press names, the government side,
+other armed groups such as the National Resistance Front), *who asserts it* (a Taliban
+spokesman, officials, residents, the outlet itself), hedges and denials, the event date of
+the clause, and the *target* places of each trigger: the places after an active verb or
+before a passive one, skipping qualifiers ("Kaldar district *of Balkh province*") and places
+outside Afghanistan. "The city", "the district", "the provincial capital" refer back to the
+last such place; a bare "the capital" is Kabul. Places mentioned with no control verb (an
+embassy in Kabul, executions in a province) produce no claim. Aggregate statements ("10 of
+Afghanistan's 34 provincial capitals") are kept as :class:`CountStatement`, not mapped.
+
+Examples
+--------
+>>> import datetime as dt
+>>> from geo.records import Document
+>>> doc = Document("x.txt", "The Taliban captured Zaranj on Friday.", dt.date(2021, 8, 7))
+>>> [(c.place, c.actor, c.kind, c.event_date.isoformat()) for c in extract(doc).claims]
+[('Zaranj', 'taliban', 'captured', '2021-08-06')]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from geo.dates import find_date_expressions, resolve_event_date
+from geo.gazetteer import Gazetteer, load_gazetteer
+from geo.geocode import geocode
+from geo.records import Claim, CountStatement, Document, Mention
+
+# --- lexicons -------------------------------------------------------------------------------
+
+_CAPTURE = (
+    r"captur(?:e|ed|es|ing)|seiz(?:e|ed|es|ing)|overr(?:an|un|uns|unning)|stormed|"
+    r"conquer(?:ed|s)?|took\s+(?:full\s+)?(?:control\s+(?:of|over)|over)|"
+    r"tak(?:e|en|es|ing)\s+(?:full\s+)?(?:control\s+(?:of|over)|over)|taken|took|taking|"
+    r"(?:gained|gain|gains|claimed|seized|wrested|assumed|established)\s+(?:full\s+)?control\s+"
+    r"(?:of|over)|(?:is|are|were|was|be|been|now|remain(?:s|ed)?)\s+in\s+(?:full\s+)?control\s+"
+    r"of|ha(?:ve|s|d)\s+(?:full\s+)?control\s+(?:of|over)|entered|marched\s+into|swept\s+into|"
+    r"occupied"
+)
+_RECAPTURE = (
+    r"re-?captur(?:e|ed|es|ing)|re-?took|re-?tak(?:e|en|es|ing)|re-?gain(?:ed|s|ing)?"
+    r"(?:\s+control\s+(?:of|over))?|re-?occup(?:y|ied|ies|ying)|re-?claim(?:ed|s)?|"
+    r"recover(?:ed|s)?|cleared|liberat(?:ed|es|e)|re-?establish(?:ed)?\s+control\s+(?:of|over)|"
+    r"pushed\s+(?:the\s+)?(?:taliban|insurgents|militants)\s+(?:back\s+)?out\s+of|"
+    r"drove\s+(?:the\s+)?(?:taliban|insurgents|militants)\s+out\s+of"
+)
+_CONTEST = (
+    r"attack(?:ed|s|ing)?(?:\s+on)?|assault(?:ed|s)?(?:\s+on)?|besieg(?:e|ed|es|ing)|"
+    r"siege\s+(?:of|on)|under\s+siege|encircl(?:ed|ing|e)|surround(?:ed|ing)|"
+    r"(?:heavy\s+|fierce\s+|intense\s+)?fighting\s+(?:in|for|around|near|inside|on\s+the\s+"
+    r"outskirts\s+of)|clash(?:ed|es)?\s+(?:in|near|around)|"
+    r"launch(?:ed|es)?\s+(?:an?\s+|their\s+|a\s+major\s+)?(?:offensive|assault|attack)s?\s+"
+    r"(?:on|against)|offensive\s+(?:on|against)|push(?:ed)?\s+into|under\s+(?:threat|pressure|"
+    r"attack)|pressure\s+on|advanc(?:e|ed|es|ing)\s+(?:on|towards?)|closing\s+in\s+on|"
+    r"threaten(?:ed|s|ing)?|contested|battl(?:e|ed|ing)\s+(?:for|in)"
+)
+_HOLD = (
+    r"still\s+(?:control(?:s|led)?|hold(?:s)?|held)|remain(?:s|ed)?\s+(?:in|under)\s+"
+    r"(?:the\s+)?(?:government|afghan\s+forces'?)\s*(?:'s\s+)?(?:hands|control)|"
+    r"(?:is|are|was|were)\s+(?:still\s+)?(?:in|under)\s+government\s+(?:hands|control)|"
+    r"held\s+by\s+(?:the\s+)?(?:government|afghan\s+forces|security\s+forces)|"
+    r"repelled|repulsed|pushed\s+back|held\s+out|holding\s+out|defended|hold(?:s|ing)?\s+out"
+)
+_PASSIVE = (
+    r"(?:has|have|had)\s+fallen(?:\s+to)?|fell(?:\s+to)?|falls(?:\s+to)?|fall(?:ing)?\s+to|"
+    r"surrender(?:ed|s)?(?:\s+to)?|(?:was|were|been|being|is|are)\s+(?:re-?)?(?:captured|seized|"
+    r"taken|overrun|retaken|recaptured|cleared|attacked|besieged|surrounded|lost|handed\s+over)|"
+    r"under\s+(?:the\s+)?(?:full\s+)?(?:taliban|insurgents?'?|militants?'?)\s*(?:'s\s+)?control|"
+    r"under\s+(?:the\s+)?control\s+of\s+(?:the\s+)?(?:taliban|insurgents|militants)|"
+    r"handed\s+over|collapsed"
+)
+_TRIGGERS: tuple[tuple[str, str, bool], ...] = (
+    (_RECAPTURE, "recaptured", False),
+    (_PASSIVE, "passive", True),
+    (_HOLD, "held", False),
+    (_CAPTURE, "captured", False),
+    (_CONTEST, "contested", False),
+)
+_TRIGGER_RE = re.compile(
+    "|".join(f"(?P<t{i}>\\b(?:{p})\\b)" for i, (p, _, _) in enumerate(_TRIGGERS)), re.IGNORECASE
+)
+
+_ACTORS: tuple[tuple[str, str], ...] = (
+    ("nrf", (r"national\s+resistance\s+front|\bNRF\b|resistance\s+(?:forces|fighters|front)|"
+            r"massoud'?s?\s+(?:forces|fighters|men)|anti-taliban\s+(?:forces|fighters|militia)")),
+    ("isk", (r"islamic\s+state|\bISIS(?:-K)?\b|\bISKP?\b|daesh")),
+    ("taliban", (r"taliban|insurgen(?:ts?|cy)|militants?|terrorists?|mujahideen|"
+                r"islamic\s+emirate|(?:insurgent|terrorist|militant|extremist)\s+(?:group|outfit)|"
+                r"the\s+group|the\s+outfit|extremists?|fighters")),
+    ("government", (r"government|govt|\bANDSF\b|\bANA\b|\bANP\b|army|police|commandos?|"
+                   r"security\s+forces|special\s+forces|afghan\s+forces|defen[cs]e\s+forces|"
+                   r"(?:afghan\s+|government\s+)?troops|soldiers|ministry\s+of\s+(?:national\s+)?"
+                   r"defen[cs]e|defen[cs]e\s+ministry|militia|uprising\s+forces|air\s+force")),
+)  # fmt: skip
+_ACTOR_RE = [(actor, re.compile(rf"\b(?:{p})", re.IGNORECASE)) for actor, p in _ACTORS]
+
+_CLAIMANTS: tuple[tuple[str, str], ...] = (
+    ("taliban", (r"taliban\s+(?:spokes(?:man|person)|said|claimed|statement|official|sources?)|"
+                r"zabihullah\s+mujahid|qari\s+yousuf|yousuf\s+ahmadi|mohammad\s+naeem|"
+                r"suhail\s+shaheen|the\s+(?:insurgents|militants|group)\s+(?:said|claimed)")),
+    ("government", (r"ministry|minist(?:er|ry)|defen[cs]e\s+(?:ministry|spokes)|governor|"
+                   r"government\s+(?:spokes|official|said)|officials?|army\s+(?:spokes|corps)|"
+                   r"police\s+(?:chief|spokes)|spokesman\s+for\s+the|fawad\s+aman|"
+                   r"ajmal\s+omar\s+shinwari|national\s+security\s+council")),
+    ("local", (r"residents?|locals?|local\s+(?:sources?|people|elders?|journalists?)|"
+              r"provincial\s+council|council\s+member|lawmaker|\bMPs?\b|member\s+of\s+parliament|"
+              r"eyewitness|tribal\s+elder|elders?")),
+    ("media", (r"reported|correspondent|news\s+agency|according\s+to\s+(?:media|reports)|"
+              r"tolo\s*news|\bAFP\b|reuters|\bAP\b|bakhtar|pajhwok|\bBBC\b|\bCNN\b")),
+)  # fmt: skip
+_CLAIMANT_RE = [(who, re.compile(rf"\b(?:{p})", re.IGNORECASE)) for who, p in _CLAIMANTS]
+
+_HEDGE_RE = re.compile(
+    r"\b(?:claim(?:ed|s|ing)?|reportedly|allegedly|according\s+to|said\s+to|unconfirmed|"
+    r"unverified|could\s+not\s+be\s+(?:independently\s+)?(?:verified|confirmed)|rumou?rs?)\b",
+    re.IGNORECASE,
+)
+_DENIAL_RE = re.compile(
+    r"\b(?:den(?:ied|ies|y|ying)|dismiss(?:ed|es)?|reject(?:ed|s)?|refut(?:ed|es)|"
+    r"propaganda|not\s+true|false|baseless|pushed\s+back|repelled|repulsed|still\s+in\s+"
+    r"government|untrue)\b",
+    re.IGNORECASE,
+)
+_NEGATION_RE = re.compile(
+    r"\b(?:not|never|no\s+longer|failed\s+to|unable\s+to|could\s+not|did\s+not|didn't|"
+    r"won't|will\s+not|threatens?\s+to|plan(?:s|ned)?\s+to|aim(?:s|ed)?\s+to|tr(?:y|ied|ies)\s+to|"
+    r"attempt(?:s|ed)?\s+to|hope(?:s|d)?\s+to|would|could|might|if)\b",
+    re.IGNORECASE,
+)
+#: Phrases between a verb and its place that make the target only part of the place.
+_PARTIAL_RE = re.compile(
+    r"\b(?:police\s+(?:station|post|checkpoint)s?|checkpoints?|check\s+posts?|outposts?|posts?|"
+    r"bases?|outskirts|parts?\s+of|areas?\s+(?:of|in|around)|neighbou?rhoods?|villages?|"
+    r"prisons?|jails?|airports?|bridges?|roads?|highways?|suburbs?|security\s+belt|"
+    r"some\s+areas|several\s+areas|positions?|district\s+(?:centre|center)s?\s+(?:of|in)|"
+    r"edge\s+of|gates?\s+of)\b",
+    re.IGNORECASE,
+)
+#: ... and the phrases that mean the whole city fell (its seat of government).
+_WHOLE_RE = re.compile(
+    r"\b(?:government\s+(?:buildings|headquarters|compound|offices)|governor'?s\s+"
+    r"(?:office|compound|house|residence|headquarters)|key\s+(?:government\s+)?(?:buildings|"
+    r"installations)|all\s+(?:the\s+)?(?:key\s+)?installations|the\s+entire|all\s+of)\b",
+    re.IGNORECASE,
+)
+_CLAUSE_BREAK = re.compile(
+    r"[;:]|,\s*(?:while|whereas|but|although|though|as|after|before|which|who|where)\b|"
+    r"\s(?:while|whereas|but|although|though)\s|\s+and\s+(?=(?:the\s+)?(?:taliban|government|"
+    r"security|afghan|officials|they|it|he|she)\b)",
+    re.IGNORECASE,
+)
+_ANAPHORA_RE = re.compile(
+    r"\b(?:the|that|this)\s+(?P<noun>provincial\s+capital|capital\s+city|capital|city|town|"
+    r"district|province)\b(?!\s+of\b)",
+    re.IGNORECASE,
+)
+_HISTORICAL_YEAR = re.compile(r"\b(?:in|since|during|of)\s+((?:19|20)\d\d)\b")
+_COUNT_RE = re.compile(
+    r"\b(?P<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty)\s+(?:of|out\s+of)"
+    r"\s+(?:afghanistan['’]s\s+|the\s+(?:country['’]s\s+)?)?(?P<total>\d{1,3})\s+"
+    r"(?P<unit>provincial\s+capitals|provinces|districts)",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+}  # fmt: skip
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘'(\[]?[A-Z0-9])|\n\s*\n|\n(?=[A-Z])")
+_ABBREVIATIONS = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Gen|Lt|Col|St|No|U\.S|U\.N|Jan|Feb|Aug|Sept?|"
+                            r"Oct|Nov|Dec|e\.g|i\.e|vs)\.$")
+_DISTANCE_REF = re.compile(
+    r"\d+\s*(?:km|kms|kilomet(?:er|re)s?|miles?)\s+(?:\(\d+\s*\w+\)\s+)?(?:[a-z-]+\s+)?"
+    r"(?:of|from)\s+(?:the\s+)?(?:capital\s*,?\s*)?$",
+    re.IGNORECASE,
+)
+_SUB_PROVINCE = ("district", "town", "city", "crossing", "base", "area", "valley", "dam")
+
+
+@dataclass(slots=True)
+class Extraction:
+    """What one document yields: its place mentions, control claims and counts."""
+
+    mentions: list[Mention]
+    claims: list[Claim] = field(default_factory=list)
+    counts: list[CountStatement] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Trigger:
+    start: int
+    end: int
+    family: str  # captured | recaptured | contested | held | passive
+    text: str
+
+
+# --- sentences ------------------------------------------------------------------------------
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Return the (start, end) spans of the sentences of ``text``.
+
+    Examples
+    --------
+    >>> text = "Kunduz fell. Mr. Ali said so."
+    >>> [text[s:e] for s, e in split_sentences(text)]
+    ['Kunduz fell.', 'Mr. Ali said so.']
+    """
+    spans, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        if _ABBREVIATIONS.search(text[start : match.start()]):
+            continue
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+_BARE_TAKE = {"took", "taken", "taking", "take", "takes", "entered", "occupied"}
+_BARE_OBJECT = re.compile(
+    r"\s+(?:(?:the\s+)?(?:city|town|district|provincial\s+capital|capital)\s+of\s+)?"
+    r"(?:the\s+)?[A-Z\u0600-\u06ff]"
+)
+_INTENTION = re.compile(
+    r"(?<!managed )(?<!able )\bto\s+$|\b(?:will|would|could|might|may|must|should|shall|"
+    r"ready|vow(?:ed|s)?|plan(?:s|ned)?|threaten(?:ed|s)?|want(?:s|ed)?|tr(?:y|ies|ied)|"
+    r"fail(?:ed|s)?|attempt(?:s|ed)?)\s+(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _triggers(sentence: str) -> list[_Trigger]:
+    """Return the control verbs of a sentence, without intentions ("ready to retake")."""
+    found = []
+    for match in _TRIGGER_RE.finditer(sentence):
+        family = _TRIGGERS[int(match.lastgroup[1:])][1]
+        text = match.group().lower()
+        # A bare "took"/"entered" is a control verb only when a place name follows it.
+        if text in _BARE_TAKE and not _BARE_OBJECT.match(sentence, match.end()):
+            continue
+        if _INTENTION.search(sentence[max(0, match.start() - 30) : match.start()]):
+            continue
+        found.append(_Trigger(match.start(), match.end(), family, text))
+    return found
+
+
+def _actor_in(fragment: str, *, last: bool) -> str | None:
+    hits = []
+    for actor, pattern in _ACTOR_RE:
+        hits += [(m.start(), actor) for m in pattern.finditer(fragment)]
+    if not hits:
+        return None
+    hits.sort()
+    return hits[-1][1] if last else hits[0][1]
+
+
+def _claimant(sentence: str, actor: str) -> str:
+    for who, pattern in _CLAIMANT_RE:
+        if pattern.search(sentence):
+            return who
+    return "media"
+
+
+# --- targets --------------------------------------------------------------------------------
+
+
+def _is_qualifier(sentence: str, mentions: list[Mention], k: int) -> bool:
+    """Return True when mention k only locates the place before it ("Kaldar of Balkh")."""
+    m = mentions[k]
+    if _DISTANCE_REF.search(sentence[max(0, m.start - 60) : m.start]):
+        return True  # "150 kilometers southwest of Kabul" only locates another place
+    after = sentence[m.end : m.end + 3]
+    if after.startswith(("'s", "’s")) and k + 1 < len(mentions):
+        return True  # "Parwan's Sorkh Parsa"
+    if k == 0 or m.kind not in ("province", "capital"):
+        return False
+    prev = mentions[k - 1]
+    between = sentence[prev.end : m.start].lower()
+    if prev.kind in ("province", "country") and "capital" not in between:
+        return False
+    return bool(
+        re.fullmatch(
+            r"\s*(?:districts?|city|town|village|area|valley|crossing|border\s+crossing)?\s*"
+            r"(?:,\s*(?:the\s+)?(?:provincial\s+)?(?:capital|cent(?:er|re))\s+of|,|\bin\b|\bof\b|"
+            r"\bnear\b)\s*"
+            r"(?:the\s+)?(?:afghanistan['’]s\s+)?(?:(?:north|south|east|west|central|"
+            r"northern|southern|eastern|western|north-?eastern|north-?western|south-?eastern|"
+            r"south-?western|northeastern|northwestern|southeastern|southwestern)\s+)?"
+            r"(?:province\s+of\s+)?",
+            between,
+        )
+    )
+
+
+def _targets(sentence: str, trig: _Trigger, mentions: list[Mention], window: tuple[int, int],
+             qualifiers: set[int]) -> list[int]:
+    """Return the indexes of the mentions a trigger applies to."""
+    lo, hi = window
+    if trig.family == "passive":
+        before = [k for k, m in enumerate(mentions) if lo <= m.start and m.end <= trig.start]
+        before = [k for k in before if k not in qualifiers]
+        return _last_group(sentence, mentions, before)
+    after = [k for k, m in enumerate(mentions) if trig.end <= m.start and m.end <= hi]
+    return [k for k in after if k not in qualifiers]
+
+
+def _last_group(sentence: str, mentions: list[Mention], ks: list[int]) -> list[int]:
+    """Return the trailing run of mentions joined by ',', 'and', 'or' (a list of subjects)."""
+    if not ks:
+        return []
+    group = [ks[-1]]
+    for k in reversed(ks[:-1]):
+        between = sentence[mentions[k].end : mentions[group[0]].start]
+        if not re.fullmatch(r"[\s,]*(?:and|or|&)?[\s,]*(?:districts?|provinces?|cities)?"
+                            r"[\s,]*(?:and|or)?\s*", between, re.IGNORECASE):
+            break
+        group.insert(0, k)
+    return group
+
+
+def _precision(sentence: str, trig: _Trigger, mention: Mention) -> int:
+    between = (sentence[trig.end : mention.start] if mention.start >= trig.end
+               else sentence[mention.end : trig.start])
+    if mention.kind == "province":
+        partial = bool(_PARTIAL_RE.search(between)) or "district" in between.lower()
+        return 2 if partial else 3
+    if _WHOLE_RE.search(between):
+        return 1
+    return 2 if _PARTIAL_RE.search(between) else 1
+
+
+def _clause_windows(sentence: str, triggers: list[_Trigger]) -> list[tuple[int, int]]:
+    """Return for each trigger the span of text it may take targets from."""
+    breaks = [m.start() for m in _CLAUSE_BREAK.finditer(sentence)]
+    windows = []
+    for i, trig in enumerate(triggers):
+        hi = len(sentence)
+        if i + 1 < len(triggers) and triggers[i + 1].family != "passive":
+            hi = triggers[i + 1].start
+        hi = min([b for b in breaks if b > trig.end] + [hi])
+        lo = max([b for b in breaks if b < trig.start] + [0])
+        if i and triggers[i - 1].family != "passive":
+            lo = max(lo, triggers[i - 1].end)
+        windows.append((lo, hi))
+    return windows
+
+
+# --- actor, kind, date ----------------------------------------------------------------------
+
+
+def _actor_for(sentence: str, trig: _Trigger, window: tuple[int, int], fallback: str | None):
+    """Return (actor, explicit) for a trigger: the agent named by it, else the subject."""
+    after = sentence[trig.end : trig.end + 60]
+    if trig.family == "passive":
+        agent = re.match(r"\s*(?:to|by)\s+(?:the\s+)?(.{0,40})", after, re.IGNORECASE)
+        if agent and (actor := _actor_in(agent.group(1)[:40], last=False)):
+            return actor, True
+        if "taliban" in trig.text or "insurgent" in trig.text or "militant" in trig.text:
+            return "taliban", True
+        return None, False
+    if trig.family in ("captured", "recaptured", "contested"):
+        source = re.search(r"\bfrom\s+(?:the\s+)?(taliban|insurgents|militants|government|"
+                           r"afghan\s+forces|security\s+forces)", sentence[trig.end:],
+                           re.IGNORECASE)
+        if source:
+            loser = _actor_in(source.group(1), last=False)
+            if loser == "taliban":
+                return "government", True
+            if loser == "government":
+                return "taliban", True
+    subject = _actor_in(sentence[window[0] : trig.start], last=True)
+    if subject:
+        return subject, True
+    subject = _actor_in(sentence[: trig.start], last=True)
+    if subject:
+        return subject, True
+    return fallback, False
+
+
+def _kind_and_actor(family: str, actor: str | None, sentence: str) -> tuple[str, str]:
+    if family == "passive":
+        return "captured", actor or "taliban"
+    if family == "recaptured":
+        return "recaptured", actor or "government"
+    if family == "held":
+        return "held", actor or "government"
+    if family == "contested":
+        return "contested", actor or "taliban"
+    return "captured", actor or "taliban"
+
+
+def _clause_date(sentence: str, trig: _Trigger, window: tuple[int, int],
+                 published: dt.date, previous: dt.date | None) -> tuple[dt.date, bool]:
+    """Return the event date of a trigger's clause and whether it was stated."""
+    found = []
+    for s, _, expr in find_date_expressions(sentence):
+        if re.fullmatch(r"(?:a|one)\s+day\s+later|the\s+(?:next|following)\s+day", expr,
+                        re.IGNORECASE):
+            anchor = found[-1][1] if found else previous
+            date = anchor + dt.timedelta(days=1) if anchor else None
+            date = min(date, published) if date else None
+        else:
+            date = resolve_event_date(expr, published)
+        if date:
+            found.append((s, date))
+    if not found:
+        return published, False
+    inside = [d for s, d in found if window[0] <= s < window[1]]
+    if inside:
+        return inside[0], True
+    before = [d for s, d in found if s < trig.start]
+    return (before[-1] if before else found[0][1]), True
+
+
+def _historical(sentence: str, published: dt.date) -> bool:
+    years = [int(y) for y in _HISTORICAL_YEAR.findall(sentence)]
+    return bool(years) and all(y < published.year for y in years)
+
+
+# --- the document ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Context:
+    doc: Document
+    last_place: dict[str, Mention] = field(default_factory=dict)
+    previous: list[Mention] = field(default_factory=list)
+    last_actor: str | None = None
+    last_date: dt.date | None = None
+    pending: list[tuple[_Trigger, str, str, float]] = field(default_factory=list)
+
+
+def _remember(ctx: _Context, mentions: list[Mention]) -> None:
+    ctx.previous = [m for m in mentions if m.province_iso]
+    for m in ctx.previous:
+        ctx.last_place[m.kind] = m
+
+
+def _anaphora(ctx: _Context, gaz: Gazetteer, sentence: str, trig: _Trigger,
+              window: tuple[int, int]) -> Mention | None:
+    """Return the place "the city", "the district" or "the capital" refers to, if any."""
+    fragment = sentence[trig.end : window[1]] if trig.family != "passive" else (
+        sentence[window[0] : trig.start])
+    match = _ANAPHORA_RE.search(fragment)
+    if not match:
+        return None
+    noun = match.group("noun").lower()
+    if noun == "capital":
+        kabul = gaz.capitals.get("AF-KAB")
+        return _mention_for(kabul, match.group(), 0.8, "a bare 'the capital' is Kabul")
+    kinds = {"district": ("district",), "province": ("province",)}.get(
+        noun, ("capital", "city", "town"))
+    # Only the sentence before, and only when it names exactly one place of that kind:
+    # "the city" after a sentence naming two cities is left unresolved.
+    candidates = {m.place_id: m for m in ctx.previous if m.kind in kinds}
+    return next(iter(candidates.values())) if len(candidates) == 1 else None
+
+
+def _mention_for(place, text: str, confidence: float, reason: str) -> Mention | None:
+    if place is None:
+        return None
+    return Mention(text, -1, -1, place.name, place.place_id, place.kind, place.province_iso,
+                   place.country, place.lat, place.lon, confidence, reason)
+
+
+def _confidence(explicit_actor: bool, hedged: bool, mention: Mention, family: str) -> float:
+    score = 0.85 if explicit_actor else 0.65
+    if hedged:
+        score *= 0.75
+    if family == "contested":
+        score *= 0.9
+    return round(score * min(1.0, mention.confidence + 0.05), 2)
+
+
+def _sentence_claims(ctx: _Context, gaz: Gazetteer, span: tuple[int, int],
+                     mentions: list[Mention]) -> list[Claim]:
+    text = ctx.doc.text
+    s0, s1 = span
+    sentence = text[s0:s1]
+    local = [_shift(m, -s0) for m in mentions]
+    triggers = _triggers(sentence)
+    if not triggers:
+        return _apply_pending(ctx, sentence, span, local)
+    if _historical(sentence, ctx.doc.published):
+        return []
+    windows = _clause_windows(sentence, triggers)
+    qualifiers = {k for k in range(len(local)) if _is_qualifier(sentence, local, k)}
+    hedged = bool(_HEDGE_RE.search(sentence))
+    denied = bool(_DENIAL_RE.search(sentence))
+    claims: list[Claim] = []
+    ctx.pending = []
+    for trig, window in zip(triggers, windows, strict=True):
+        if _NEGATION_RE.search(sentence[max(window[0], trig.start - 25) : trig.start]):
+            continue
+        actor, explicit = _actor_for(sentence, trig, window, ctx.last_actor)
+        kind, actor = _kind_and_actor(trig.family, actor, sentence)
+        if kind == "captured" and actor == "government" and trig.family == "captured":
+            kind = "recaptured"  # the government side taking a place back
+        if denied and kind == "captured" and actor == "taliban" and trig.family != "passive":
+            kind = "contested"  # a Taliban claim that officials deny
+        date, dated = _clause_date(sentence, trig, window, ctx.doc.published, ctx.last_date)
+        targets = [local[k] for k in _targets(sentence, trig, local, window, qualifiers)]
+        targets = [m for m in targets if m.province_iso]
+        if not targets and (ref := _anaphora(ctx, gaz, sentence, trig, window)):
+            targets = [ref]
+        if not targets:
+            if kind in ("captured", "recaptured"):
+                ctx.pending.append((trig, kind, actor, 0.8 if explicit else 0.6))
+            continue
+        claimant = _claimant(sentence, actor)
+        for m in targets:
+            claims.append(_claim(ctx.doc, sentence, span, trig, m, actor, kind, claimant, date,
+                                 _confidence(explicit, hedged, m, trig.family)))
+        if dated:
+            ctx.last_date = date
+        if explicit:
+            ctx.last_actor = actor
+    _remember(ctx, [m for m in local if m.start >= 0])
+    return claims
+
+
+def _apply_pending(ctx: _Context, sentence: str, span: tuple[int, int],
+                   local: list[Mention]) -> list[Claim]:
+    """Give a verb-less list of places ("Saighan and Kahmard districts in Bamiyan") the
+    action of the sentence before, when that one had a control verb but no place."""
+    pending, ctx.pending = ctx.pending, []
+    claims: list[Claim] = []
+    targets = [m for k, m in enumerate(local)
+               if m.province_iso and not _is_qualifier(sentence, local, k)]
+    listing = len({m.place_id for m in targets}) >= 2 or re.search(
+        r"\binclud(?:e|es|ed|ing)\b|\bnamely\b", sentence, re.IGNORECASE)
+    if pending and targets and listing:
+        _, kind, actor, confidence = pending[-1]
+        date = ctx.last_date or ctx.doc.published
+        for m in targets:
+            claims.append(_claim(ctx.doc, sentence, span, None, m, actor, kind,
+                                 _claimant(sentence, actor), date, round(confidence * 0.8, 2)))
+    _remember(ctx, local)
+    return claims
+
+
+def _shift(m: Mention, offset: int) -> Mention:
+    return Mention(m.text, m.start + offset, m.end + offset, m.place, m.place_id, m.kind,
+                   m.province_iso, m.country, m.lat, m.lon, m.confidence, m.reason)
+
+
+def _claim(doc: Document, sentence: str, span: tuple[int, int], trig: _Trigger | None,
+           m: Mention, actor: str, kind: str, claimant: str, date: dt.date,
+           confidence: float) -> Claim:
+    precision = _precision(sentence, trig, m) if trig else (3 if m.kind == "province" else 1)
+    return Claim(
+        document=doc.name, event_date=min(date, doc.published), place=m.place,
+        place_id=m.place_id, place_kind=m.kind, province_iso=m.province_iso, actor=actor,
+        kind=kind, claimant=claimant, geo_precision=precision, confidence=confidence,
+        quote=sentence, start=span[0], end=span[1], source=doc.source or doc.name,
+        lat=m.lat, lon=m.lon,
+    ).with_id()
+
+
+def _counts(doc: Document, span: tuple[int, int]) -> list[CountStatement]:
+    sentence = doc.text[span[0] : span[1]]
+    out = []
+    for match in _COUNT_RE.finditer(sentence):
+        n = match.group("n").lower()
+        count = int(n) if n.isdigit() else _NUMBER_WORDS[n]
+        actor = _actor_in(sentence[: match.start()], last=True) or "taliban"
+        date = next((d for _, _, e in find_date_expressions(sentence)
+                     if (d := resolve_event_date(e, doc.published))), doc.published)
+        out.append(CountStatement(doc.name, date, actor, count, int(match.group("total")),
+                                  match.group("unit").lower(), sentence, span[0], span[1]))
+    return out
+
+
+def extract(doc: Document, gazetteer: Gazetteer | None = None,
+            mentions: list[Mention] | None = None) -> Extraction:
+    """Return the place mentions, control claims and aggregate counts of a document.
+
+    Parameters
+    ----------
+    doc
+        The document; claims are dated against ``doc.published`` and never after it.
+    gazetteer
+        Default :func:`geo.gazetteer.load_gazetteer`.
+    mentions
+        Already geocoded mentions of ``doc.text`` (geocoded here when None).
+    """
+    gaz = gazetteer or load_gazetteer()
+    mentions = geocode(doc.text, gaz) if mentions is None else mentions
+    result = Extraction(mentions=mentions)
+    ctx = _Context(doc)
+    for span in split_sentences(doc.text):
+        inside = [m for m in mentions if span[0] <= m.start and m.end <= span[1]]
+        result.claims += _sentence_claims(ctx, gaz, span, inside)
+        result.counts += _counts(doc, span)
+    result.claims = _dedupe(result.claims)
+    return result
+
+
+def _dedupe(claims: list[Claim]) -> list[Claim]:
+    """Keep one claim per (sentence, place, actor, kind): verbs repeat in one sentence."""
+    seen: dict[tuple, Claim] = {}
+    for c in claims:
+        key = (c.start, c.place_id, c.actor, c.kind)
+        if key not in seen or c.confidence > seen[key].confidence:
+            seen[key] = c
+    return sorted(seen.values(), key=lambda c: (c.start, c.place_id))

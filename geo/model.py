@@ -1,0 +1,59 @@
+"""The control model of a database: its claims, counts and timeline, loaded once.
+
+This is the edge where the store meets the pure model: :func:`load_model` reads the
+effective claims (extracted and manual, minus rejected) and builds the timeline; the CLI,
+the exports and the app all work from the returned :class:`ControlModel`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from geo import store
+from geo.boundaries import load_province_table
+from geo.control import Timeline, build_timeline
+from geo.records import Claim, CountStatement, State
+
+
+@dataclass(frozen=True)
+class ControlModel:
+    """A database's claims and the timeline built from them, with the 34 provinces."""
+
+    claims: list[Claim]
+    counts: list[CountStatement]
+    timeline: Timeline
+    provinces: dict[str, dict]
+    version: str = ""
+
+    @property
+    def isos(self) -> list[str]:
+        """Return the 34 provinces' ISO codes, sorted."""
+        return sorted(self.provinces)
+
+    def states_on(self, day: dt.date) -> dict[str, State]:
+        """Return each province's state on ``day``."""
+        return {iso: self.timeline.province_state(iso, day) for iso in self.isos}
+
+    def days(self) -> tuple[dt.date, dt.date] | None:
+        """Return the first and last day with evidence, or None for an empty database."""
+        if self.timeline.first_day is None:
+            return None
+        return self.timeline.first_day, self.timeline.last_day
+
+
+def model_from_claims(claims: list[Claim], counts: list[CountStatement] | None = None,
+                      version: str = "") -> ControlModel:
+    """Return the model of an in-memory list of claims (pure: no database)."""
+    provinces = {row["iso_3166_2"]: row for row in load_province_table()}
+    return ControlModel(claims, counts or [], build_timeline(claims), provinces, version)
+
+
+def load_model(db: str | None = None) -> ControlModel:
+    """Return the model of the database ``db`` (default: settings.DB)."""
+    engine = store.open_db(db)
+    with engine.connect() as conn:
+        version = store.data_version(conn)
+        claims = store.load_claims(conn)
+        counts = store.load_counts(conn)
+    return model_from_claims(claims, counts, version)
