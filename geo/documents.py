@@ -562,13 +562,17 @@ def read_document(path: str | Path, *, default_date: dt.date | None = None) -> l
 
 
 def _files(folder: Path) -> list[Path]:
-    """The supported files under a folder, sorted, hidden files and folders left out."""
+    """The supported files under a folder, sorted, hidden files and folders left out.
+
+    A folder's README (README.md, README.txt, ...) describes the folder; it is not a report.
+    """
     return sorted(
         path
         for path in folder.rglob("*")
         if path.is_file()
         and _format_of(path) is not None
         and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+        and path.stem.upper() != "README"
     )
 
 

@@ -72,7 +72,8 @@ _PASSIVE = (
     r"taken|overrun|retaken|recaptured|cleared|attacked|besieged|surrounded|lost|handed\s+over)|"
     r"under\s+(?:the\s+)?(?:full\s+)?(?:taliban|insurgents?'?|militants?'?)\s*(?:'s\s+)?control|"
     r"under\s+(?:the\s+)?control\s+of\s+(?:the\s+)?(?:taliban|insurgents|militants)|"
-    r"handed\s+over|collapsed"
+    r"handed\s+over|collapsed|(?:captured|seized|taken|overrun|retaken|recaptured|cleared)\s+"
+    r"by|(?<!(?:has|had|ave)\s)overrun"
 )
 _TRIGGERS: tuple[tuple[str, str, bool], ...] = (
     (_RECAPTURE, "recaptured", False),
@@ -100,7 +101,8 @@ _ACTORS: tuple[tuple[str, str], ...] = (
 _ACTOR_RE = [(actor, re.compile(rf"\b(?:{p})", re.IGNORECASE)) for actor, p in _ACTORS]
 
 _CLAIMANTS: tuple[tuple[str, str], ...] = (
-    ("taliban", (r"taliban\s+(?:spokes(?:man|person)|said|claimed|statement|official|sources?)|"
+    ("taliban", (r"taliban\s+(?:spokes(?:man|person)|says?|said|claim(?:s|ed)?|statement|"
+                r"officials?|sources?|commander)|"
                 r"zabihullah\s+mujahid|qari\s+yousuf|yousuf\s+ahmadi|mohammad\s+naeem|"
                 r"suhail\s+shaheen|the\s+(?:insurgents|militants|group)\s+(?:said|claimed)")),
     ("government", (r"ministry|minist(?:er|ry)|defen[cs]e\s+(?:ministry|spokes)|governor|"
@@ -123,7 +125,7 @@ _HEDGE_RE = re.compile(
 _DENIAL_RE = re.compile(
     r"\b(?:den(?:ied|ies|y|ying)|dismiss(?:ed|es)?|reject(?:ed|s)?|refut(?:ed|es)|"
     r"propaganda|not\s+true|false|baseless|pushed\s+back|repelled|repulsed|still\s+in\s+"
-    r"government|untrue)\b",
+    r"government|untrue|rumou?rs?)\b",
     re.IGNORECASE,
 )
 _NEGATION_RE = re.compile(
@@ -138,7 +140,7 @@ _PARTIAL_RE = re.compile(
     r"bases?|outskirts|parts?\s+of|areas?\s+(?:of|in|around)|neighbou?rhoods?|villages?|"
     r"prisons?|jails?|airports?|bridges?|roads?|highways?|suburbs?|security\s+belt|"
     r"some\s+areas|several\s+areas|positions?|district\s+(?:centre|center)s?\s+(?:of|in)|"
-    r"edge\s+of|gates?\s+of)\b",
+    r"edge\s+of|gates?\s+of|most\s+of)\b",
     re.IGNORECASE,
 )
 #: ... and the phrases that mean the whole city fell (its seat of government).
@@ -150,8 +152,9 @@ _WHOLE_RE = re.compile(
 )
 _CLAUSE_BREAK = re.compile(
     r"[;:]|,\s*(?:while|whereas|but|although|though|as|after|before|which|who|where)\b|"
-    r"\s(?:while|whereas|but|although|though)\s|\s+and\s+(?=(?:the\s+)?(?:taliban|government|"
-    r"security|afghan|officials|they|it|he|she)\b)",
+    r"\s(?:while|whereas|but|although|though|after|before|as(?!\s+(?:well|of|part)))\s|"
+    r"\s+and\s+(?=(?:the\s+)?(?:taliban|government|security|afghan|officials|they|it|he|she)"
+    r"\b)|\b(?:said|says|told\s+\w+|added|confirmed|reported)\b(?:\s+that)?(?=\s)",
     re.IGNORECASE,
 )
 _ANAPHORA_RE = re.compile(
@@ -259,13 +262,17 @@ def _triggers(sentence: str) -> list[_Trigger]:
 
 
 def _actor_in(fragment: str, *, last: bool) -> str | None:
+    """Return the first (or last) actor named in a fragment; the longer name wins an overlap
+    ("resistance fighters" is the NRF, not "fighters")."""
     hits = []
     for actor, pattern in _ACTOR_RE:
-        hits += [(m.start(), actor) for m in pattern.finditer(fragment)]
+        hits += [(m.start(), m.end(), actor) for m in pattern.finditer(fragment)]
+    hits = [h for h in hits
+            if not any(o[0] <= h[0] and h[1] <= o[1] and o[1] - o[0] > h[1] - h[0] for o in hits)]
     if not hits:
         return None
     hits.sort()
-    return hits[-1][1] if last else hits[0][1]
+    return hits[-1][2] if last else hits[0][2]
 
 
 def _claimant(sentence: str, actor: str) -> str:
@@ -278,32 +285,43 @@ def _claimant(sentence: str, actor: str) -> str:
 # --- targets --------------------------------------------------------------------------------
 
 
+_LOCATING = re.compile(
+    r"(?:\bin|\bof|\bnear|,)\s+(?:the\s+)?(?:(?:far\s+)?(?:north|south|east|west|central|"
+    r"northern|southern|eastern|western|north-?east(?:ern)?|north-?west(?:ern)?|"
+    r"south-?east(?:ern)?|south-?west(?:ern)?)\s+(?:part\s+)?(?:of\s+)?)?(?:the\s+)?"
+    r"(?:afghanistan['’]s\s+)?(?:(?:north|south|east|west|central|northern|southern|eastern|"
+    r"western|north-?eastern|north-?western|south-?eastern|south-?western)\s+)?"
+    r"(?:province\s+of\s+)?$",
+    re.IGNORECASE,
+)
+#: Words after a place name that make it a modifier of a person or office, not a target.
+_OFFICE_AFTER = re.compile(
+    r"\s*(?:provincial\s+)?(?:governor|police|council|officials?|spokes(?:man|person)|chief|"
+    r"lawmakers?|MPs?|residents?|security\s+(?:chief|official)|authorities|administration|"
+    r"office|elders?|journalists?|university|hospital|airport\s+officials?)\b",
+    re.IGNORECASE,
+)
+
+
 def _is_qualifier(sentence: str, mentions: list[Mention], k: int) -> bool:
-    """Return True when mention k only locates the place before it ("Kaldar of Balkh")."""
+    """Return True when mention k only locates or qualifies something else.
+
+    "Kaldar district of Balkh province", "Zaranj in Nimroz", "Parwan's Sorkh Parsa",
+    "150 kilometers southwest of Kabul", "the Kandahar governor's office".
+    """
     m = mentions[k]
     if _DISTANCE_REF.search(sentence[max(0, m.start - 60) : m.start]):
-        return True  # "150 kilometers southwest of Kabul" only locates another place
-    after = sentence[m.end : m.end + 3]
+        return True
+    after = sentence[m.end : m.end + 40]
     if after.startswith(("'s", "’s")) and k + 1 < len(mentions):
-        return True  # "Parwan's Sorkh Parsa"
-    if k == 0 or m.kind not in ("province", "capital"):
+        return bool(re.match(r"['’]s\s+(?:[A-Z][\w-]*\s+){0,3}", after)) and (
+            mentions[k + 1].start - m.end < 30)
+    if _OFFICE_AFTER.match(after if not after.startswith(("'s", "’s")) else after[2:]):
+        return True
+    if m.kind not in ("province", "capital"):
         return False
-    prev = mentions[k - 1]
-    between = sentence[prev.end : m.start].lower()
-    if prev.kind in ("province", "country") and "capital" not in between:
-        return False
-    return bool(
-        re.fullmatch(
-            r"\s*(?:districts?|city|town|village|area|valley|crossing|border\s+crossing)?\s*"
-            r"(?:,\s*(?:the\s+)?(?:provincial\s+)?(?:capital|cent(?:er|re))\s+of|,|\bin\b|\bof\b|"
-            r"\bnear\b)\s*"
-            r"(?:the\s+)?(?:afghanistan['’]s\s+)?(?:(?:north|south|east|west|central|"
-            r"northern|southern|eastern|western|north-?eastern|north-?western|south-?eastern|"
-            r"south-?western|northeastern|northwestern|southeastern|southwestern)\s+)?"
-            r"(?:province\s+of\s+)?",
-            between,
-        )
-    )
+    earlier = [p for p in mentions[:k] if p.province_iso and p.kind not in ("province",)]
+    return bool(earlier) and bool(_LOCATING.search(sentence[max(0, m.start - 60) : m.start]))
 
 
 def _targets(sentence: str, trig: _Trigger, mentions: list[Mention], window: tuple[int, int],
@@ -313,26 +331,34 @@ def _targets(sentence: str, trig: _Trigger, mentions: list[Mention], window: tup
     if trig.family == "passive":
         before = [k for k, m in enumerate(mentions) if lo <= m.start and m.end <= trig.start]
         before = [k for k in before if k not in qualifiers]
-        return _last_group(sentence, mentions, before)
+        return _first_group(sentence, mentions, before)
     after = [k for k, m in enumerate(mentions) if trig.end <= m.start and m.end <= hi]
     return [k for k in after if k not in qualifiers]
 
 
-def _last_group(sentence: str, mentions: list[Mention], ks: list[int]) -> list[int]:
-    """Return the trailing run of mentions joined by ',', 'and', 'or' (a list of subjects)."""
+def _first_group(sentence: str, mentions: list[Mention], ks: list[int]) -> list[int]:
+    """Return the leading run of mentions joined by ',', 'and', 'or': the subject list.
+
+    "Puli Khumri, the capital of Baghlan province, fell" has the subject Puli Khumri;
+    "Kunduz and Sar-e Pul have fallen" has both.
+    """
     if not ks:
         return []
-    group = [ks[-1]]
-    for k in reversed(ks[:-1]):
-        between = sentence[mentions[k].end : mentions[group[0]].start]
+    group = [ks[0]]
+    for k in ks[1:]:
+        between = sentence[mentions[group[-1]].end : mentions[k].start]
         if not re.fullmatch(r"[\s,]*(?:and|or|&)?[\s,]*(?:districts?|provinces?|cities)?"
                             r"[\s,]*(?:and|or)?\s*", between, re.IGNORECASE):
             break
-        group.insert(0, k)
+        group.append(k)
     return group
 
 
 def _precision(sentence: str, trig: _Trigger, mention: Mention) -> int:
+    if mention.start < 0:  # an anaphora: "most of the city's districts" is only part of it
+        after = sentence[trig.end : trig.end + 60]
+        possessive = re.search(r"\b(?:city|town|capital)['’]s\s+\w+", after)
+        return 2 if possessive or _PARTIAL_RE.search(after) or "most of" in after else 1
     between = (sentence[trig.end : mention.start] if mention.start >= trig.end
                else sentence[mention.end : trig.start])
     if mention.kind == "province":
@@ -467,7 +493,11 @@ def _anaphora(ctx: _Context, gaz: Gazetteer, sentence: str, trig: _Trigger,
     # Only the sentence before, and only when it names exactly one place of that kind:
     # "the city" after a sentence naming two cities is left unresolved.
     candidates = {m.place_id: m for m in ctx.previous if m.kind in kinds}
-    return next(iter(candidates.values())) if len(candidates) == 1 else None
+    if len(candidates) != 1:
+        return None
+    m = next(iter(candidates.values()))
+    return _mention_for(gaz.by_id.get(m.place_id), m.text, m.confidence,
+                        f"'{match.group()}' refers back to {m.place}")
 
 
 def _mention_for(place, text: str, confidence: float, reason: str) -> Mention | None:
@@ -510,7 +540,7 @@ def _sentence_claims(ctx: _Context, gaz: Gazetteer, span: tuple[int, int],
         kind, actor = _kind_and_actor(trig.family, actor, sentence)
         if kind == "captured" and actor == "government" and trig.family == "captured":
             kind = "recaptured"  # the government side taking a place back
-        if denied and kind == "captured" and actor == "taliban" and trig.family != "passive":
+        if denied and kind == "captured" and actor == "taliban":
             kind = "contested"  # a Taliban claim that officials deny
         date, dated = _clause_date(sentence, trig, window, ctx.doc.published, ctx.last_date)
         targets = [local[k] for k in _targets(sentence, trig, local, window, qualifiers)]
@@ -541,8 +571,7 @@ def _apply_pending(ctx: _Context, sentence: str, span: tuple[int, int],
     claims: list[Claim] = []
     targets = [m for k, m in enumerate(local)
                if m.province_iso and not _is_qualifier(sentence, local, k)]
-    listing = len({m.place_id for m in targets}) >= 2 or re.search(
-        r"\binclud(?:e|es|ed|ing)\b|\bnamely\b", sentence, re.IGNORECASE)
+    listing = re.search(r"\binclud(?:e|es|ed|ing)\b|\bnamely\b|:", sentence, re.IGNORECASE)
     if pending and targets and listing:
         _, kind, actor, confidence = pending[-1]
         date = ctx.last_date or ctx.doc.published
