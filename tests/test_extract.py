@@ -1,0 +1,156 @@
+"""Claim extraction on real sentences with the real gazetteer."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geo.documents import parse_text
+from geo.extract import extract, split_sentences
+from geo.records import Document
+
+PUBLISHED = dt.date(2021, 8, 12)  # a Thursday
+
+
+def claims_of(text: str, published: dt.date = PUBLISHED):
+    return extract(Document("t.txt", text, published)).claims
+
+
+def one(text: str, published: dt.date = PUBLISHED):
+    claims = claims_of(text, published)
+    assert len(claims) == 1, [(c.place, c.kind) for c in claims]
+    return claims[0]
+
+
+def test_seed_article_claims(seed_text):
+    doc = parse_text(seed_text, "seed.txt")
+    assert doc.published == PUBLISHED
+    result = extract(doc)
+    by_province = {(c.province_iso, c.actor, c.kind) for c in result.claims}
+    assert ("AF-GHA", "taliban", "captured") in by_province
+    assert ("AF-HEL", "taliban", "captured") in by_province
+    assert ("AF-KAB", "government", "held") in by_province
+    helmand = next(c for c in result.claims if c.province_iso == "AF-HEL")
+    assert helmand.geo_precision == 2, "a police station is only part of Lashkar Gah"
+
+
+def test_seed_article_executions_and_embassy_make_no_claims(seed_text):
+    result = extract(Document("seed.txt", seed_text, PUBLISHED))
+    quotes = " ".join(c.quote for c in result.claims)
+    assert "executions" not in quotes
+    assert "embassy" not in quotes
+    assert not [c for c in result.claims if c.province_iso in ("AF-KAN", "AF-FYB")]
+
+
+def test_seed_article_aggregate_is_a_count_not_a_claim(seed_text):
+    result = extract(Document("seed.txt", seed_text, PUBLISHED))
+    assert [(c.count, c.total, c.unit) for c in result.counts] == [(10, 34, "provincial capitals")]
+
+
+def test_claimed_control_is_dated_by_weekday_and_hedged():
+    claim = one("The Taliban claimed control of Ghazni city on Thursday morning.")
+    assert (claim.province_iso, claim.actor, claim.kind) == ("AF-GHA", "taliban", "captured")
+    assert claim.event_date == PUBLISHED
+    assert claim.claimant == "taliban"
+    plain = one("The Taliban captured Ghazni city on Thursday morning.")
+    assert claim.confidence < plain.confidence
+
+
+def test_passive_fall_takes_the_subject_not_the_qualifier():
+    claim = one("Later on Tuesday, Puli Khumri, the capital of Baghlan province, fell to the "
+                "Taliban, a lawmaker said.", dt.date(2021, 8, 10))
+    assert (claim.place, claim.province_iso, claim.actor) == ("Pul-e Khumri", "AF-BGL", "taliban")
+    assert claim.event_date == dt.date(2021, 8, 10)
+
+
+def test_district_of_province_is_the_district():
+    claim = one("Afghan forces re-captured the Kaldar district of Balkh province on Monday.",
+                dt.date(2021, 7, 27))
+    assert (claim.place, claim.province_iso) == ("Kaldar", "AF-BAL")
+    assert (claim.actor, claim.kind) == ("government", "recaptured")
+    assert claim.event_date == dt.date(2021, 7, 26)
+    assert claim.geo_precision == 1
+
+
+def test_list_of_districts_each_get_a_claim():
+    claims = claims_of("Security forces retook Saighan and Kahmard districts in Bamiyan and "
+                       "Chakhansur district in Nimroz.")
+    assert {(c.place, c.province_iso) for c in claims} == {
+        ("Sayghan", "AF-BAM"), ("Kahmard", "AF-BAM"), ("Chakhansur", "AF-NIM")}
+
+
+def test_possessive_province_qualifies_the_districts():
+    claims = claims_of("The Taliban has regained control over Parwan's Sorkh Parsa and "
+                       "Sheikh Ali districts.")
+    assert {c.province_iso for c in claims} == {"AF-PAR"}
+    assert all(c.place_kind == "district" for c in claims)
+
+
+def test_denied_taliban_claim_is_contested():
+    claim = one("The Taliban claimed that they have captured the city of Sheberghan, whereas "
+                "local officials said the attacks were pushed back.")
+    assert claim.kind == "contested"
+    assert claim.province_iso == "AF-JOW"
+
+
+def test_intentions_and_threats_are_not_claims():
+    assert claims_of("Commanders said they are ready to retake Kunduz soon.") == []
+    assert claims_of("The Taliban will not be able to capture Kabul, the minister said.") == []
+
+
+def test_historical_captures_are_not_claims():
+    assert claims_of("The Taliban briefly overran Kunduz in 2015 and again in 2016.") == []
+
+
+def test_non_control_mentions_make_no_claims():
+    text = ("The US embassy in Kabul issued a statement. Taliban troops in Ghazni and Kandahar "
+            "have executed soldiers. A video was published on July 14.")
+    assert claims_of(text) == []
+
+
+def test_bare_capital_is_kabul():
+    claim = one("Officials said the government still controls the capital.")
+    assert (claim.province_iso, claim.actor, claim.kind) == ("AF-KAB", "government", "held")
+
+
+def test_resistance_front_is_its_own_actor():
+    claim = one("The National Resistance Front said it still holds Panjshir.",
+                dt.date(2021, 8, 23))
+    assert claim.actor == "nrf"
+    assert claim.province_iso == "AF-PAN"
+
+
+def test_places_outside_afghanistan_make_no_claims():
+    assert claims_of("The Taliban captured the border town of Chaman in Pakistan.") == []
+
+
+def test_quote_and_span_point_at_the_sentence():
+    text = "Fighting was heavy. The Taliban seized Zaranj, the capital of Nimroz, on Friday."
+    claim = one(text, dt.date(2021, 8, 7))
+    assert text[claim.start : claim.end] == claim.quote
+    assert claim.event_date == dt.date(2021, 8, 6)
+
+
+def test_split_sentences_keeps_abbreviations_together():
+    text = "Gen. Ali spoke. The Taliban took Aybak on Aug. 9 after fighting."
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "Gen. Ali spoke.", "The Taliban took Aybak on Aug. 9 after fighting."]
+
+
+CAPITALS = st.sampled_from(["Zaranj", "Kunduz", "Sheberghan", "Taloqan", "Ghazni", "Herat",
+                            "Kandahar", "Lashkar Gah", "Mazar-i-Sharif", "Jalalabad"])
+WHEN = st.sampled_from(["on Friday", "on Sunday morning", "yesterday", "on August 6",
+                        "last week", "on 2 August", "in the past 24 hours", ""])
+VERB = st.sampled_from(["captured", "seized", "took control of", "overran", "retook",
+                        "besieged", "attacked"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(CAPITALS, WHEN, VERB, st.dates(dt.date(2021, 7, 1), dt.date(2021, 9, 30)))
+def test_claim_dates_are_never_after_publication(place, when, verb, published):
+    text = f"The Taliban {verb} {place} {when}.".replace("  ", " ")
+    for claim in claims_of(text, published):
+        assert claim.event_date <= published
+        assert claim.quote in text
