@@ -56,12 +56,16 @@ class NameEntry:
 class Gazetteer:
     """Places indexed by :func:`geo._normalize.name_key` of each of their names."""
 
-    def __init__(self, places: list[Place], weak: dict[str, set[str]], notes: dict[str, str]):
+    def __init__(self, places: list[Place], weak: dict[str, set[str]], notes: dict[str, str],
+                 english: frozenset[str] = frozenset()):
         self.places = places
+        #: common English words that share a key with some place ("back" ~ Bak)
+        self.english = english
         self.by_id = {p.place_id: p for p in places}
         self.notes = notes
         self.by_key: dict[str, list[NameEntry]] = {}
         self.first_words: set[str] = set()
+        self.spellings: set[str] = set()
         for place in places:
             for name in place.names:
                 key = name_key(name)
@@ -71,6 +75,7 @@ class Gazetteer:
                 if all(e.place.place_id != place.place_id for e in entries):
                     entries.append(NameEntry(place, name, name in weak.get(place.place_id, ())))
                 self.first_words.add(fold(name).replace("-", " ").split()[0])
+                self.spellings.add(spelling(name))
         self.keys = list(self.by_key)
         self.provinces = {p.province_iso: p for p in places if p.kind == "province"}
         self.capitals = {p.province_iso: p for p in places if p.kind == "capital"}
@@ -108,6 +113,11 @@ class Gazetteer:
                     out.append((entry.place, float(score), entry.name))
         out.sort(key=lambda t: (-t[1], KIND_RANK.get(t[0].kind, 9), -t[0].population))
         return out[:limit]
+
+
+def spelling(name: str) -> str:
+    """Return a name folded with hyphens and runs of spaces made one space ("lashkar gah")."""
+    return " ".join(fold(name).replace("-", " ").replace("‐", " ").replace("–", " ").split())
 
 
 @lru_cache(maxsize=50_000)
@@ -161,4 +171,4 @@ def load_gazetteer(path: str | Path | None = None) -> Gazetteer:
     places = [_place_from(r) for r in raw["places"]]
     weak = {r["place_id"]: set(r.get("weak_names", ())) for r in raw["places"]}
     notes = {r["place_id"]: r["note"] for r in raw["places"] if r.get("note")}
-    return Gazetteer(places, weak, notes)
+    return Gazetteer(places, weak, notes, frozenset(raw.get("english_collisions", ())))

@@ -21,7 +21,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from geo._normalize import fold, name_key
-from geo.gazetteer import BORDER_PROVINCES, KIND_RANK, Gazetteer, NameEntry, load_gazetteer
+from geo.gazetteer import (
+    BORDER_PROVINCES,
+    KIND_RANK,
+    Gazetteer,
+    NameEntry,
+    load_gazetteer,
+    spelling,
+)
 from geo.records import Mention, Place
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
@@ -35,7 +42,9 @@ _CUES_AFTER = {
     "airport": "base", "base": "base", "pass": "area", "area": "area", "highway": "area",
 }  # fmt: skip
 _CUES_BEFORE = {"in", "of", "near", "to", "from", "at", "into", "outside", "around", "toward",
-                "towards", "across", "and", "capital", "city", "town", "district", "village"}
+                "towards", "across", "and", "capital", "city", "town", "district", "village",
+                "including", "include", "includes", "or", "captured", "seized", "took",
+                "retook", "recaptured", "overran", "entered"}
 #: Words before a capitalised name that make it a person's name, not a place.
 _PERSON_TITLES = {"president", "mr", "mrs", "ms", "dr", "gen", "general", "marshal", "mullah",
                   "haji", "maulvi", "mawlawi", "commander", "spokesman", "minister", "sir",
@@ -92,12 +101,48 @@ def _next_word(tokens, i: int) -> str:
     return tokens[i][2].lower() if i < len(tokens) else ""
 
 
+def _in_list(text: str, tokens, i: int) -> bool:
+    """Return True when token i follows a comma or 'and' (a list of names)."""
+    gap = text[tokens[i - 1][1] : tokens[i][0]] if i else ""
+    return "," in gap or (i > 0 and tokens[i - 1][2].lower() in ("and", "or", "including"))
+
+
 def _weak_allowed(text: str, tokens, i: int, j: int) -> bool:
-    """Allow a name that is also an English word only when capitalised beside a place cue."""
+    """Allow a name that is also an English word only when capitalised beside a place cue
+    or inside a list of names ("Chakhansur, Kang and Delaram")."""
     surface = tokens[i][2]
     if not surface[:1].isupper() or _is_sentence_start(text, tokens[i][0]):
         return False
-    return _next_word(tokens, j) in _CUES_AFTER
+    return _next_word(tokens, j) in _CUES_AFTER or _in_list(text, tokens, i)
+
+
+_STRONG_KINDS = ("province", "capital", "country")
+_FUNCTION_WORDS = {"the", "in", "on", "at", "from", "to", "and", "of", "near", "meanwhile",
+                   "later", "earlier", "when", "while", "after", "before", "but", "since", "as",
+                   "across", "around", "into", "outside", "inside", "with", "by", "for"}
+
+
+def _inside_proper_name(text: str, tokens, i: int, j: int, entries: list[NameEntry]) -> bool:
+    """Return True when a minor place name sits inside a longer capitalised name.
+
+    "Mohammad Noor Rahmani" is a person, not the district of Nawur: a town or district name
+    with capitalised non-place words right before and after it is part of another name.
+    Provinces, capitals and countries are exempt ("Kandahar Airfield", "Kabul Bank").
+    """
+    if any(e.place.kind in _STRONG_KINDS for e in entries):
+        return False
+
+    def capitalised_neighbour(k: int, gap: str) -> bool:
+        if not 0 <= k < len(tokens) or gap not in (" ",):
+            return False
+        word = tokens[k][2]
+        return word[:1].isupper() and word.lower() not in _CUES_AFTER
+
+    before = i > 0 and capitalised_neighbour(i - 1, text[tokens[i - 1][1] : tokens[i][0]])
+    after = j < len(tokens) and capitalised_neighbour(j, text[tokens[j - 1][1] : tokens[j][0]])
+    if before and tokens[i - 1][2].lower() in _FUNCTION_WORDS:
+        before = False  # "In Nawur Taliban...": a capitalised first word, not a name
+    return before and after
 
 
 def _usable(entries: list[NameEntry], allow_weak: bool) -> list[NameEntry]:
@@ -144,11 +189,43 @@ def _longest_match(text, tokens, i, gaz: Gazetteer, capitalised: bool):
         if key in _SKIP_KEYS:
             return None
         entries = gaz.entries_for(key)
+        if entries and j - i > 1 and not _plausible_words(surface, tokens[i + 1 : j], gaz):
+            entries = []
+        if entries and j - i == 1 and surface.lower() in gaz.english:
+            entries = _english_word_entries(text, tokens, i, j, entries)
         if entries:
             usable = _usable(entries, _weak_allowed(text, tokens, i, j))
-            if usable:
+            if usable and not _inside_proper_name(text, tokens, i, j, usable):
                 return j, usable, False
     return _fuzzy_match(text, tokens, i, gaz) if capitalised else None
+
+
+def _english_word_entries(text, tokens, i, j, entries: list[NameEntry]) -> list[NameEntry]:
+    """Keep the places an ordinary English word may name: a capitalised province, capital or
+    country; other places only as weak names are kept ("Wish" is not the Wesh crossing)."""
+    surface = tokens[i][2]
+    if not surface[:1].isupper():
+        return []
+    if _is_sentence_start(text, tokens[i][0]) and spelling(surface) not in {
+        spelling(e.name) for e in entries
+    }:
+        return []  # "Best of all..." is not Bost; "Kabul fell" is Kabul
+    strong = [e for e in entries if e.place.kind in _STRONG_KINDS or not e.place.province_iso]
+    if strong:
+        return strong
+    return entries if _weak_allowed(text, tokens, i, j) else []
+
+
+_CONNECTORS = {"e", "i", "ye", "wa", "al", "ul", "el", "o", "u", "y", "da", "de", "di", "of"}
+
+
+def _plausible_words(surface: str, rest, gaz: Gazetteer) -> bool:
+    """Return True when a multi-word window reads as a name: a known spelling as written
+    (any case), or its later words capitalised or Persian connectors ("Qala-i-Naw")."""
+    if spelling(surface) in gaz.spellings:
+        return True
+    return all(w[:1].isupper() or not w.isascii() or w.lower() in _CONNECTORS
+               for _, _, w in rest)
 
 
 def _fuzzy_match(text, tokens, i, gaz: Gazetteer):
@@ -160,7 +237,8 @@ def _fuzzy_match(text, tokens, i, gaz: Gazetteer):
     for j in (i + 2, i + 1):
         if j > len(tokens) or not all(t[2][:1].isupper() for t in tokens[i:j]):
             continue
-        if before not in _CUES_BEFORE and _next_word(tokens, j) not in _CUES_AFTER:
+        cue = before in _CUES_BEFORE or _next_word(tokens, j) in _CUES_AFTER
+        if not cue and not _in_list(text, tokens, i):
             continue
         surface = text[tokens[i][0] : tokens[j - 1][1]]
         if j - 1 > i and not _JOINER.fullmatch(text[tokens[i][1] : tokens[i + 1][0]]):

