@@ -192,7 +192,7 @@ def _longest_match(text, tokens, i, gaz: Gazetteer, capitalised: bool):
         if entries and j - i > 1 and not _plausible_words(surface, tokens[i + 1 : j], gaz):
             entries = []
         if entries and j - i == 1 and surface.lower() in gaz.english:
-            entries = _english_word_entries(text, tokens, i, j, entries)
+            entries = _english_word_entries(text, tokens, i, j, entries, gaz)
         if entries:
             usable = _usable(entries, _weak_allowed(text, tokens, i, j))
             if usable and not _inside_proper_name(text, tokens, i, j, usable):
@@ -200,15 +200,14 @@ def _longest_match(text, tokens, i, gaz: Gazetteer, capitalised: bool):
     return _fuzzy_match(text, tokens, i, gaz) if capitalised else None
 
 
-def _english_word_entries(text, tokens, i, j, entries: list[NameEntry]) -> list[NameEntry]:
+def _english_word_entries(text, tokens, i, j, entries: list[NameEntry],
+                          gaz: Gazetteer) -> list[NameEntry]:
     """Keep the places an ordinary English word may name: a capitalised province, capital or
     country; other places only as weak names are kept ("Wish" is not the Wesh crossing)."""
     surface = tokens[i][2]
     if not surface[:1].isupper():
         return []
-    if _is_sentence_start(text, tokens[i][0]) and spelling(surface) not in {
-        spelling(e.name) for e in entries
-    }:
+    if _is_sentence_start(text, tokens[i][0]) and spelling(surface) not in gaz.spellings:
         return []  # "Best of all..." is not Bost; "Kabul fell" is Kabul
     strong = [e for e in entries if e.place.kind in _STRONG_KINDS or not e.place.province_iso]
     if strong:

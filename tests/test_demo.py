@@ -50,4 +50,5 @@ def test_every_demo_state_is_traceable_to_a_sentence(demo_model):
     for day in (dt.date(2021, 7, 20), dt.date(2021, 8, 13), dt.date(2021, 9, 6)):
         for state in demo_model.states_on(day).values():
             if state.status != "unknown":
-                assert state.evidence and all(c.quote for c in state.evidence)
+                assert state.evidence
+                assert all(c.quote for c in state.evidence)

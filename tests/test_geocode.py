@@ -105,3 +105,34 @@ ORDINARY = st.sampled_from([w for w in top_n_list("en", 3000) if w.isalpha()])
 def test_ordinary_english_sentences_yield_no_afghan_places(words):
     sentence = " ".join(words).capitalize() + "."
     assert [m for m in geocode(sentence) if m.province_iso] == []
+
+
+@pytest.mark.parametrize("sentence", ["Kabul fell.", "Farah was taken.", "Khost is quiet."])
+def test_capitals_open_sentences(sentence):
+    assert [m.kind for m in geocode(sentence)] == ["capital"]
+
+
+@pytest.mark.parametrize("sentence", ["Best of all, nothing happened.", "Host cities agreed.",
+                                      "Back then we left.", "Wish them well."])
+def test_english_words_that_key_like_places_are_not_places(sentence):
+    assert geocode(sentence) == []
+
+
+def test_list_of_districts_with_misspellings_and_short_names():
+    text = "The group controls four districts including Chankhansur, Kang, Kashrood and Delaram."
+    assert [(m.place, m.province_iso) for m in geocode(text)] == [
+        ("Chakhansur", "AF-NIM"), ("Kang", "AF-NIM"), ("Khash Rod", "AF-NIM"),
+        ("Delaram", "AF-NIM")]
+
+
+def test_minor_place_inside_a_persons_name_is_not_a_place():
+    assert geocode("Mohammad Noor Rahmani, a council member, spoke.") == []
+
+
+@pytest.mark.parametrize(
+    ("name", "iso"),
+    [("غزنی", "AF-GHA"), ("هرات", "AF-HER"), ("قندهار", "AF-KAN"), ("کابل", "AF-KAB"),
+     ("Hilmand", "AF-HEL"), ("Nimruz", "AF-NIM"), ("Paktya", "AF-PIA"), ("Oruzgan", "AF-URU")],
+)
+def test_province_names_in_dari_and_variants(name, iso):
+    assert {m.province_iso for m in geocode(f"Reports from {name} province.")} == {iso}
