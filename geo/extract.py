@@ -51,33 +51,50 @@ _RECAPTURE = (
 )
 _CONTEST = (
     r"attack(?:ed|s|ing)?(?:\s+on)?|assault(?:ed|s)?(?:\s+on)?|besieg(?:e|ed|es|ing)|"
-    r"siege\s+(?:of|on)|under\s+siege|encircl(?:ed|ing|e)|surround(?:ed|ing)|"
+    r"siege\s+(?:of|on)|encircl(?:ed|ing|e)|surround(?:ed|ing)|"
     r"(?:heavy\s+|fierce\s+|intense\s+)?fighting\s+(?:in|for|around|near|inside|on\s+the\s+"
     r"outskirts\s+of)|clash(?:ed|es)?\s+(?:in|near|around)|"
     r"launch(?:ed|es)?\s+(?:an?\s+|their\s+|a\s+major\s+)?(?:offensive|assault|attack)s?\s+"
-    r"(?:on|against)|offensive\s+(?:on|against)|push(?:ed)?\s+into|under\s+(?:threat|pressure|"
-    r"attack)|pressure\s+on|advanc(?:e|ed|es|ing)\s+(?:on|towards?)|closing\s+in\s+on|"
-    r"threaten(?:ed|s|ing)?|contested|battl(?:e|ed|ing)\s+(?:for|in)"
+    r"(?:on|against)|offensive\s+(?:on|against)|push(?:ed)?\s+into|pressure\s+on|"
+    r"advanc(?:e|ed|es|ing)\s+(?:on|towards?)|closing\s+in\s+on|"
+    r"threaten(?:ed|s|ing)?|battl(?:e|ed|ing)\s+(?:for|in)"
+)
+_CONTEST_PASSIVE = (
+    r"under\s+(?:siege|threat|pressure|attack|fire)|(?:was|were|been|being|is|are|remains?)\s+"
+    r"(?:under\s+)?(?:attacked|besieged|surrounded|encircled|contested|threatened)|contested"
 )
 _HOLD = (
-    r"still\s+(?:control(?:s|led)?|hold(?:s)?|held)|remain(?:s|ed)?\s+(?:in|under)\s+"
-    r"(?:the\s+)?(?:government|afghan\s+forces'?)\s*(?:'s\s+)?(?:hands|control)|"
-    r"(?:is|are|was|were)\s+(?:still\s+)?(?:in|under)\s+government\s+(?:hands|control)|"
-    r"held\s+by\s+(?:the\s+)?(?:government|afghan\s+forces|security\s+forces)|"
-    r"repelled|repulsed|pushed\s+back|held\s+out|holding\s+out|defended|hold(?:s|ing)?\s+out"
+    r"still\s+(?:control(?:s|led)?|hold(?:s)?|held)|(?:now\s+|fully\s+)?control(?:s|led)?"
+    r"(?!\s+(?:of|over)\b)|repelled|repulsed|pushed\s+back|defended"
+)
+_HOLD_PASSIVE = (
+    r"remain(?:s|ed)?\s+(?:firmly\s+)?(?:in|under)\s+(?:the\s+)?(?:government|afghan\s+forces'?)"
+    r"\s*(?:'s\s+)?(?:hands|control)|(?:is|are|was|were)\s+(?:still\s+)?(?:in|under)\s+"
+    r"(?:the\s+)?government(?:'s)?\s+(?:hands|control)|held\s+by\s+(?:the\s+)?(?:government|"
+    r"afghan\s+forces|security\s+forces)|held\s+out|holding\s+out|hold(?:s|ing)?\s+out"
+)
+_RECAPTURE_PASSIVE = (
+    r"(?:was|were|been|being|is|are)\s+(?:retaken|recaptured|cleared|liberated|regained)|"
+    r"(?:retaken|recaptured|cleared)\s+by"
 )
 _PASSIVE = (
     r"(?:has|have|had)\s+fallen(?:\s+to)?|fell(?:\s+to)?|falls(?:\s+to)?|fall(?:ing)?\s+to|"
-    r"surrender(?:ed|s)?(?:\s+to)?|(?:was|were|been|being|is|are)\s+(?:re-?)?(?:captured|seized|"
-    r"taken|overrun|retaken|recaptured|cleared|attacked|besieged|surrounded|lost|handed\s+over)|"
+    r"surrender(?:ed|s)?(?:\s+to)?|(?:was|were|been|being|is|are)\s+(?:captured|seized|"
+    r"taken|overrun|lost|handed\s+over)|"
+    r"(?:is|are|was|were|now|remains?)\s+(?:now\s+)?in\s+(?:the\s+)?(?:taliban|insurgents?|"
+    r"militants?)(?:['’]s?)?\s+hands|"
     r"under\s+(?:the\s+)?(?:full\s+)?(?:taliban|insurgents?'?|militants?'?)\s*(?:'s\s+)?control|"
     r"under\s+(?:the\s+)?control\s+of\s+(?:the\s+)?(?:taliban|insurgents|militants)|"
-    r"handed\s+over|collapsed|(?:captured|seized|taken|overrun|retaken|recaptured|cleared)\s+"
-    r"by|(?<!(?:has|had|ave)\s)overrun"
+    r"handed\s+over|collapsed|(?:captured|seized|taken|overrun)\s+by|"
+    r"(?<!(?:has|had|ave)\s)overrun"
 )
+#: (pattern, family, passive): a passive verb takes the places before it as its subject.
 _TRIGGERS: tuple[tuple[str, str, bool], ...] = (
+    (_RECAPTURE_PASSIVE, "recaptured", True),
     (_RECAPTURE, "recaptured", False),
-    (_PASSIVE, "passive", True),
+    (_HOLD_PASSIVE, "held", True),
+    (_CONTEST_PASSIVE, "contested", True),
+    (_PASSIVE, "captured", True),
     (_HOLD, "held", False),
     (_CAPTURE, "captured", False),
     (_CONTEST, "contested", False),
@@ -199,8 +216,9 @@ class Extraction:
 class _Trigger:
     start: int
     end: int
-    family: str  # captured | recaptured | contested | held | passive
+    family: str  # captured | recaptured | contested | held
     text: str
+    passive: bool = False
 
 
 # --- sentences ------------------------------------------------------------------------------
@@ -250,14 +268,14 @@ def _triggers(sentence: str) -> list[_Trigger]:
     """Return the control verbs of a sentence, without intentions ("ready to retake")."""
     found = []
     for match in _TRIGGER_RE.finditer(sentence):
-        family = _TRIGGERS[int(match.lastgroup[1:])][1]
+        _, family, passive = _TRIGGERS[int(match.lastgroup[1:])]
         text = match.group().lower()
         # A bare "took"/"entered" is a control verb only when a place name follows it.
         if text in _BARE_TAKE and not _BARE_OBJECT.match(sentence, match.end()):
             continue
         if _INTENTION.search(sentence[max(0, match.start() - 30) : match.start()]):
             continue
-        found.append(_Trigger(match.start(), match.end(), family, text))
+        found.append(_Trigger(match.start(), match.end(), family, text, passive))
     return found
 
 
@@ -296,9 +314,10 @@ _LOCATING = re.compile(
 )
 #: Words after a place name that make it a modifier of a person or office, not a target.
 _OFFICE_AFTER = re.compile(
-    r"\s*(?:provincial\s+)?(?:governor|police|council|officials?|spokes(?:man|person)|chief|"
-    r"lawmakers?|MPs?|residents?|security\s+(?:chief|official)|authorities|administration|"
-    r"office|elders?|journalists?|university|hospital|airport\s+officials?)\b",
+    r"\s*(?:provincial\s+)?(?:police\s+|deputy\s+|former\s+)?(?:governor|council|officials?|"
+    r"spokes(?:man|person)|chief|lawmakers?|MPs?|residents?|security\s+(?:chief|official)|"
+    r"authorities|administration|elders?|journalists?|university|hospital|"
+    r"airport\s+officials?)\b",
     re.IGNORECASE,
 )
 
@@ -328,12 +347,33 @@ def _targets(sentence: str, trig: _Trigger, mentions: list[Mention], window: tup
              qualifiers: set[int]) -> list[int]:
     """Return the indexes of the mentions a trigger applies to."""
     lo, hi = window
-    if trig.family == "passive":
+    if trig.passive:
         before = [k for k, m in enumerate(mentions) if lo <= m.start and m.end <= trig.start]
         before = [k for k in before if k not in qualifiers]
-        return _first_group(sentence, mentions, before)
+        if before or not trig.text.startswith("surrender"):
+            return _first_group(sentence, mentions, before)
+        # "troops surrendered Dand-e Ghori district to the Taliban": the object follows
     after = [k for k, m in enumerate(mentions) if trig.end <= m.start and m.end <= hi]
-    return [k for k in after if k not in qualifiers]
+    after = [k for k in after if k not in qualifiers]
+    if after and not _reaches(sentence[trig.end : mentions[after[0]].start]):
+        return []
+    return after
+
+
+_APPOSITION = re.compile(
+    r"(?:capital|city|town|district|province|crossing|base|stronghold|hub|centre|center|"
+    r"including|such\s+as|namely)s?\s*,\s*(?:the\s+)?$|^[^,]*$",
+    re.IGNORECASE,
+)
+
+
+def _reaches(between: str) -> bool:
+    """Return True when a verb's object can reach over ``between`` to a place.
+
+    A comma ends the object ("assaults on since Friday, Kunduz is...") unless it opens an
+    apposition ("their first provincial capital, Zaranj") or a list ("including A, B").
+    """
+    return bool(_APPOSITION.search(between))
 
 
 def _first_group(sentence: str, mentions: list[Mention], ks: list[int]) -> list[int]:
@@ -366,6 +406,10 @@ def _precision(sentence: str, trig: _Trigger, mention: Mention) -> int:
         return 2 if partial else 3
     if _WHOLE_RE.search(between):
         return 1
+    owned = re.match(r"['’]s\s+(?:\w+\s+){0,2}", sentence[mention.end : mention.end + 40])
+    if owned and (_PARTIAL_RE.search(owned.group() + sentence[owned.end() + mention.end:][:20])
+                  or re.search(r"headquarters|compound|centre|center", owned.group())):
+        return 2  # "Lashkar Gah's police headquarters" is part of the city
     return 2 if _PARTIAL_RE.search(between) else 1
 
 
@@ -375,11 +419,11 @@ def _clause_windows(sentence: str, triggers: list[_Trigger]) -> list[tuple[int, 
     windows = []
     for i, trig in enumerate(triggers):
         hi = len(sentence)
-        if i + 1 < len(triggers) and triggers[i + 1].family != "passive":
+        if i + 1 < len(triggers) and not triggers[i + 1].passive:
             hi = triggers[i + 1].start
         hi = min([b for b in breaks if b > trig.end] + [hi])
         lo = max([b for b in breaks if b < trig.start] + [0])
-        if i and triggers[i - 1].family != "passive":
+        if i and not triggers[i - 1].passive:
             lo = max(lo, triggers[i - 1].end)
         windows.append((lo, hi))
     return windows
@@ -390,13 +434,18 @@ def _clause_windows(sentence: str, triggers: list[_Trigger]) -> list[tuple[int, 
 
 def _actor_for(sentence: str, trig: _Trigger, window: tuple[int, int], fallback: str | None):
     """Return (actor, explicit) for a trigger: the agent named by it, else the subject."""
-    after = sentence[trig.end : trig.end + 60]
-    if trig.family == "passive":
-        agent = re.match(r"\s*(?:to|by)\s+(?:the\s+)?(.{0,40})", after, re.IGNORECASE)
+    after = sentence[trig.end : window[1]][:80]
+    if trig.passive:
+        if (named := _actor_in(trig.text, last=False)) and named != "government":
+            return named, True  # "under Taliban control", "in Taliban hands"
+        if trig.text.endswith((" to", " by")):  # "fell to the Taliban", "captured by ..."
+            agent = re.match(r"\s*(?:the\s+)?(.{0,40})", after)
+        else:
+            agent = re.search(r"\b(?:to|by)\s+(?:the\s+)?(.{0,40})", after, re.IGNORECASE)
         if agent and (actor := _actor_in(agent.group(1)[:40], last=False)):
             return actor, True
-        if "taliban" in trig.text or "insurgent" in trig.text or "militant" in trig.text:
-            return "taliban", True
+        if trig.family == "held":
+            return "government", True
         return None, False
     if trig.family in ("captured", "recaptured", "contested"):
         source = re.search(r"\bfrom\s+(?:the\s+)?(taliban|insurgents|militants|government|"
@@ -417,16 +466,14 @@ def _actor_for(sentence: str, trig: _Trigger, window: tuple[int, int], fallback:
     return fallback, False
 
 
-def _kind_and_actor(family: str, actor: str | None, sentence: str) -> tuple[str, str]:
-    if family == "passive":
-        return "captured", actor or "taliban"
-    if family == "recaptured":
-        return "recaptured", actor or "government"
-    if family == "held":
-        return "held", actor or "government"
-    if family == "contested":
-        return "contested", actor or "taliban"
-    return "captured", actor or "taliban"
+def _kind_and_actor(family: str, actor: str | None) -> tuple[str, str]:
+    """Return (kind, actor): an unnamed actor is the side that usually does this in 2021
+    (captures and attacks: the Taliban; recaptures and holds: the government)."""
+    default = "government" if family in ("recaptured", "held") else "taliban"
+    actor = actor or default
+    if family == "captured" and actor != "taliban":
+        return "recaptured", actor  # the government side (or a militia) taking a place back
+    return family, actor
 
 
 def _clause_date(sentence: str, trig: _Trigger, window: tuple[int, int],
@@ -479,7 +526,7 @@ def _remember(ctx: _Context, mentions: list[Mention]) -> None:
 def _anaphora(ctx: _Context, gaz: Gazetteer, sentence: str, trig: _Trigger,
               window: tuple[int, int]) -> Mention | None:
     """Return the place "the city", "the district" or "the capital" refers to, if any."""
-    fragment = sentence[trig.end : window[1]] if trig.family != "passive" else (
+    fragment = sentence[trig.end : window[1]] if not trig.passive else (
         sentence[window[0] : trig.start])
     match = _ANAPHORA_RE.search(fragment)
     if not match:
@@ -537,9 +584,7 @@ def _sentence_claims(ctx: _Context, gaz: Gazetteer, span: tuple[int, int],
         if _NEGATION_RE.search(sentence[max(window[0], trig.start - 25) : trig.start]):
             continue
         actor, explicit = _actor_for(sentence, trig, window, ctx.last_actor)
-        kind, actor = _kind_and_actor(trig.family, actor, sentence)
-        if kind == "captured" and actor == "government" and trig.family == "captured":
-            kind = "recaptured"  # the government side taking a place back
+        kind, actor = _kind_and_actor(trig.family, actor)
         if denied and kind == "captured" and actor == "taliban":
             kind = "contested"  # a Taliban claim that officials deny
         date, dated = _clause_date(sentence, trig, window, ctx.doc.published, ctx.last_date)

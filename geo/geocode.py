@@ -31,7 +31,8 @@ from geo.gazetteer import (
 )
 from geo.records import Mention, Place
 
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+# Words keep inner apostrophes (Qala'i) but not a possessive 's ("Lashkar Gah's").
+_WORD = re.compile(r"[^\W\d_]+(?:['’](?![sS]\b)[^\W\d_]+)*")
 _JOINER = re.compile(r"[ \t\-‐–]{1,3}")
 _MAX_WORDS = 4
 #: Words right after a name that say it is a place, and which kind of place.

@@ -154,3 +154,31 @@ def test_claim_dates_are_never_after_publication(place, when, verb, published):
     for claim in claims_of(text, published):
         assert claim.event_date <= published
         assert claim.quote in text
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Kunduz and Taloqan are now in Taliban hands, residents said.",
+         {("AF-KDZ", "taliban", "captured"), ("AF-TAK", "taliban", "captured")}),
+        ("Herat city is under siege, with fighting on its outskirts.",
+         {("AF-HER", "taliban", "contested")}),
+        ("Kunduz falls to Taliban in major blow to government",
+         {("AF-KDZ", "taliban", "captured")}),
+        ("Kunduz city remains in government hands, the ministry said.",
+         {("AF-KDZ", "government", "held")}),
+        ("Government troops surrendered Nad Ali district to the Taliban on Tuesday.",
+         {("AF-HEL", "taliban", "captured")}),
+        ("The insurgents now control the border crossing at Islam Qala, officials said.",
+         {("AF-HER", "taliban", "held")}),
+        ("Mazar-i-Sharif, the largest city in the north, fell without a fight on Saturday.",
+         {("AF-BAL", "taliban", "captured")}),
+    ],
+)
+def test_press_phrasings(sentence, expected):
+    assert {(c.province_iso, c.actor, c.kind) for c in claims_of(sentence)} == expected
+
+
+def test_possessive_part_of_a_city_is_partial():
+    claim = one("Afghan commandos pushed the militants out of Lashkar Gah's police headquarters.")
+    assert (claim.actor, claim.kind, claim.geo_precision) == ("government", "recaptured", 2)
