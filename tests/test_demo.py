@@ -38,7 +38,8 @@ def test_provinces_whose_capitals_fell_are_taliban_each_day(demo_model, day):
     date = dt.date(2021, 8, day)
     fallen = {iso for iso, fell in capital_falls().items() if fell <= date}
     taliban = {iso for iso, s in demo_model.states_on(date).items() if s.status == "taliban"}
-    assert taliban == fallen, f"missing {sorted(fallen - taliban)}, extra {sorted(taliban - fallen)}"
+    missing, extra = sorted(fallen - taliban), sorted(taliban - fallen)
+    assert taliban == fallen, f"missing {missing}, extra {extra}"
 
 
 def test_no_province_is_taliban_before_zaranj(demo_model):
