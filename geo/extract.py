@@ -406,8 +406,8 @@ def _precision(sentence: str, trig: _Trigger, mention: Mention) -> int:
         return 2 if partial else 3
     if _WHOLE_RE.search(between):
         return 1
-    owned = re.match(r"['’]s\s+(?:\w+\s+){0,2}", sentence[mention.end : mention.end + 40])
-    if owned and (_PARTIAL_RE.search(owned.group() + sentence[owned.end() + mention.end:][:20])
+    owned = re.match(r"['’]s(?:\s+\w+){1,3}", sentence[mention.end : mention.end + 40])
+    if owned and (_PARTIAL_RE.search(owned.group())
                   or re.search(r"headquarters|compound|centre|center", owned.group())):
         return 2  # "Lashkar Gah's police headquarters" is part of the city
     return 2 if _PARTIAL_RE.search(between) else 1
