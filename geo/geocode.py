@@ -33,7 +33,7 @@ from geo.records import Mention, Place
 
 # Words keep inner apostrophes (Qala'i) but not a possessive 's ("Lashkar Gah's").
 _WORD = re.compile(r"[^\W\d_]+(?:['’](?![sS]\b)[^\W\d_]+)*")
-_JOINER = re.compile(r"[ \t\-‐–]{1,3}")
+_JOINER = re.compile(r"[ \t\-‐–\u200c]{1,3}")  # ZWNJ joins Dari compounds (جلال‌آباد)
 _MAX_WORDS = 4
 #: Words right after a name that say it is a place, and which kind of place.
 _CUES_AFTER = {
@@ -308,18 +308,23 @@ def _resolve(text: str, matches: list[_Match], k: int, doc_counts: Counter):
         return best, base, f"{how}: {best.name} is {kinds} alike{_where(best)}"
     shared = f"{len(places)} places share the {how}"
     qualifier = _qualifying_province(text, matches, k)
-    inside = [p for p in places if p.province_iso == qualifier]
+    inside = [p for p in places if qualifier and p.province_iso == qualifier]
     if inside:
         best = min(inside, key=_rank)
         return best, base - 0.05, f"{shared}; the text places it in {qualifier}"
-    for country in _sentence_countries(matches, m.sentence):
+    countries = _sentence_countries(matches, m.sentence)
+    abroad = [p for p in places if not p.province_iso and p.country in countries]
+    if abroad:
+        best = min(abroad, key=_rank)
+        return best, base - 0.1, f"{shared}; the sentence names {best.country}"
+    for country in countries:
         near = [p for p in places if p.province_iso in BORDER_PROVINCES.get(country, ())]
         if near:
             best = min(near, key=_rank)
             return best, base - 0.15, f"{shared}; the one near the {country} border"
     in_doc = [p for p in places if doc_counts.get(p.province_iso)]
     if in_doc:
-        best = max(in_doc, key=lambda p: (doc_counts[p.province_iso], -_rank(p)[0]))
+        best = max(in_doc, key=lambda p: (doc_counts[p.province_iso], -_rank(p)[1]))
         return best, base - 0.25, f"{shared}; {best.province_iso} is named elsewhere in the text"
     best = min(places, key=_rank)
     return best, base - 0.35, f"{shared}; chose the {best.kind} with the largest population"
@@ -329,8 +334,9 @@ def _kind_family(kind: str) -> str:
     return {"capital": "city", "city": "city", "town": "city"}.get(kind, kind)
 
 
-def _rank(place: Place) -> tuple[int, int]:
-    return KIND_RANK.get(place.kind, 9), -place.population
+def _rank(place: Place) -> tuple[int, int, int]:
+    # Afghan places first: "Zabul" is the province unless the sentence names Iran.
+    return place.province_iso is None, KIND_RANK.get(place.kind, 9), -place.population
 
 
 def _unique_places(entries: list[NameEntry]) -> list[Place]:

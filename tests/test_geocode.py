@@ -136,3 +136,34 @@ def test_minor_place_inside_a_persons_name_is_not_a_place():
 )
 def test_province_names_in_dari_and_variants(name, iso):
     assert {m.province_iso for m in geocode(f"Reports from {name} province.")} == {iso}
+
+
+def _spellings():
+    from geo.boundaries import load_province_table
+
+    for row in load_province_table():
+        iso = row["iso_3166_2"]
+        for name in [row["name"], *row["aliases"], row["name_fa"], row["name_ps"]]:
+            yield pytest.param(name, iso, id=f"{iso}-province-{name}")
+        for name in [row["capital"], *row["capital_aliases"], row["capital_fa"]]:
+            yield pytest.param(name, iso, id=f"{iso}-capital-{name}")
+
+
+@pytest.mark.parametrize(("name", "iso"), list(_spellings()))
+def test_every_province_and_capital_spelling_resolves(name, iso):
+    mentions = geocode(f"Reports came from {name} on Monday.")
+    assert [(m.text, m.province_iso) for m in mentions] == [(name, iso)]
+
+
+def test_every_province_and_capital_has_three_spellings_with_dari():
+    from geo.boundaries import load_province_table
+
+    for row in load_province_table():
+        assert len({row["name"], *row["aliases"]}) >= 2 and row["name_fa"], row["name"]
+        assert len({row["capital"], *row["capital_aliases"]}) >= 2
+        assert row["capital_fa"]
+
+
+def test_zabul_is_the_province_unless_the_sentence_names_iran():
+    assert geocode("Fighting in Zabul.")[0].province_iso == "AF-ZAB"
+    assert geocode("Refugees reached Zabol in Iran.")[0].country == "IR"
