@@ -159,7 +159,8 @@ def test_every_province_and_capital_has_three_spellings_with_dari():
     from geo.boundaries import load_province_table
 
     for row in load_province_table():
-        assert len({row["name"], *row["aliases"]}) >= 2 and row["name_fa"], row["name"]
+        assert len({row["name"], *row["aliases"]}) >= 2, row["name"]
+        assert row["name_fa"], row["name"]
         assert len({row["capital"], *row["capital_aliases"]}) >= 2
         assert row["capital_fa"]
 
