@@ -514,6 +514,7 @@ class _Context:
     previous: list[Mention] = field(default_factory=list)
     last_actor: str | None = None
     last_date: dt.date | None = None
+    paragraph_dated: bool = False
     pending: list[tuple[_Trigger, str, str, float]] = field(default_factory=list)
 
 
@@ -588,6 +589,8 @@ def _sentence_claims(ctx: _Context, gaz: Gazetteer, span: tuple[int, int],
         if denied and kind == "captured" and actor == "taliban":
             kind = "contested"  # a Taliban claim that officials deny
         date, dated = _clause_date(sentence, trig, window, ctx.doc.published, ctx.last_date)
+        if not dated and ctx.last_date and ctx.paragraph_dated:
+            date = ctx.last_date  # "On Friday they took X. They also seized Y." (same paragraph)
         targets = [local[k] for k in _targets(sentence, trig, local, window, qualifiers)]
         targets = [m for m in targets if m.province_iso]
         if not targets and (ref := _anaphora(ctx, gaz, sentence, trig, window)):
@@ -625,6 +628,15 @@ def _apply_pending(ctx: _Context, sentence: str, span: tuple[int, int],
                                  _claimant(sentence, actor), date, round(confidence * 0.8, 2)))
     _remember(ctx, local)
     return claims
+
+
+def _note_date(ctx: _Context, sentence: str) -> None:
+    """Remember the sentence's first stated date for later undated sentences of the paragraph."""
+    for _, _, expr in find_date_expressions(sentence):
+        date = resolve_event_date(expr, ctx.doc.published)
+        if date:
+            ctx.last_date, ctx.paragraph_dated = date, True
+            return
 
 
 def _shift(m: Mention, offset: int) -> Mention:
@@ -676,7 +688,12 @@ def extract(doc: Document, gazetteer: Gazetteer | None = None,
     mentions = geocode(doc.text, gaz) if mentions is None else mentions
     result = Extraction(mentions=mentions)
     ctx = _Context(doc)
+    last_end = 0
     for span in split_sentences(doc.text):
+        if "\n" in doc.text[last_end : span[0]]:
+            ctx.paragraph_dated = False  # a new paragraph does not inherit the last date
+        last_end = span[1]
+        _note_date(ctx, doc.text[span[0] : span[1]])
         inside = [m for m in mentions if span[0] <= m.start and m.end <= span[1]]
         result.claims += _sentence_claims(ctx, gaz, span, inside)
         result.counts += _counts(doc, span)
