@@ -15,6 +15,7 @@ Examples
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -77,6 +78,16 @@ class Gazetteer:
                 self.first_words.add(fold(name).replace("-", " ").split()[0])
                 self.spellings.add(spelling(name))
         self.keys = list(self.by_key)
+        #: memo of the geocoder's first test on a run of words (see geo.geocode)
+        self.window_cache: dict[str, bool] = {}
+        self.candidate_regex: re.Pattern[str] | None = None
+        self.word_cache: dict[str, bool] = {}
+        #: the first characters of every key, and of the key of every name's first word
+        #: (a fast test of whether a word can start a name)
+        self.key_prefixes = {k[:4] for k in self.keys} | {
+            name_key(fold(e.name).replace("-", " ").split()[0])[:4]
+            for entries in self.by_key.values() for e in entries
+        }
         self.provinces = {p.province_iso: p for p in places if p.kind == "province"}
         self.capitals = {p.province_iso: p for p in places if p.kind == "capital"}
 

@@ -15,12 +15,13 @@ Examples
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from geo._normalize import fold, name_key
+from geo._normalize import name_key
 from geo.gazetteer import (
     BORDER_PROVINCES,
     KIND_RANK,
@@ -35,6 +36,7 @@ from geo.records import Mention, Place
 _WORD = re.compile(r"[^\W\d_]+(?:['’](?![sS]\b)[^\W\d_]+)*")
 _JOINER = re.compile(r"[ \t\-‐–\u200c]{1,3}")  # ZWNJ joins Dari compounds (جلال‌آباد)
 _MAX_WORDS = 4
+_PREFIX = 4  # characters of a key that a name's first word always shares with it
 #: Words right after a name that say it is a place, and which kind of place.
 _CUES_AFTER = {
     "province": "province", "provinces": "province", "region": "province",
@@ -78,19 +80,68 @@ def _key(surface: str) -> str:
     return name_key(surface)
 
 
-def _tokens(text: str) -> list[tuple[int, int, str]]:
-    return [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+# Where a name can start: a capitalised (or Arabic-script) word, found by one regex pass;
+# lower-case names are found by a set intersection, so ordinary words cost no Python loop.
+_CAPITALISED_START = re.compile(
+    r"(?<![^\W\d_])(?<!['’])[A-Z\u00c0-\u00de\u0100-\u017f\u0400-\u042f\u0600-\u06ff]"
+)
+_LOWER_WORD = re.compile(r"(?<![^\W\d_])[a-z]+")
+_SENTENCE_BREAK = re.compile(r"[.!?\n]")
 
 
-def _sentence_ids(text: str, tokens: list[tuple[int, int, str]]) -> list[int]:
-    ids, current, last_end = [], 0, 0
-    for start, end, _ in tokens:
-        gap = text[last_end:start]
-        if any(ch in gap for ch in ".!?\n") and last_end:
-            current += 1
-        ids.append(current)
-        last_end = end
-    return ids
+def _trie_pattern(words: list[str]) -> str:
+    """Return a regex alternation of ``words`` shaped as a trie (fast in Python's engine)."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        if list(node) == [""]:
+            return ""
+        ends = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return build(trie)
+
+
+def _candidate_regex(gaz: Gazetteer) -> re.Pattern[str]:
+    """Return (cached on the gazetteer) the regex of the places where a name may start:
+    a capitalised or Arabic-script word, or a known lower-case first word."""
+    if gaz.candidate_regex is None:
+        lower = sorted(w for w in gaz.first_words if w.isascii() and w.isalpha() and len(w) > 2)
+        gaz.candidate_regex = re.compile(
+            r"\b(?:[A-Z\u00c0-\u00de\u0100-\u017f\u0400-\u042f\u0600-\u06ff][^\W\d_]*|"
+            + _trie_pattern(lower) + r"\b)"
+        )
+    return gaz.candidate_regex
+
+
+def _candidate_starts(text: str, gaz: Gazetteer) -> list[int]:
+    """Return the offsets where a place name may start, in order (one regex pass, then a
+    per-word verdict cached on the gazetteer)."""
+    verdicts = gaz.word_cache
+    starts = []
+    for m in _candidate_regex(gaz).finditer(text):
+        word = m.group()
+        verdict = verdicts.get(word)
+        if verdict is None:
+            verdict = verdicts[word] = _may_start_name(gaz, word)
+        if verdict:
+            starts.append(m.start())
+    return starts
+
+
+def _may_start_name(gaz: Gazetteer, word: str) -> bool:
+    """Return True when some name may start with ``word`` (exactly, or as a near spelling)."""
+    lowered = word.lower()
+    if lowered in gaz.first_words or _key(word)[:_PREFIX] in gaz.key_prefixes:
+        return True
+    return len(word) >= 5 and gaz.fuzzy_key(_key(word), 75.0) is not None
 
 
 def _is_sentence_start(text: str, start: int) -> bool:
@@ -150,34 +201,87 @@ def _usable(entries: list[NameEntry], allow_weak: bool) -> list[NameEntry]:
     return [e for e in entries if allow_weak or not e.weak]
 
 
+_RUN = re.compile(
+    r"[^\W\d_]+(?:['’](?![sS]\b)[^\W\d_]+)*"
+    r"(?:[ \t\-‐–\u200c]{1,3}[^\W\d_]+(?:['’](?![sS]\b)[^\W\d_]+)*){0,4}"
+)
+
+
+def _local_tokens(text: str, start: int) -> tuple[list[tuple[int, int, str]], int]:
+    """Return the words around ``start`` (the one before, the run of up to five joined words
+    from it) and the index of the word at ``start``."""
+    lo = max(0, start - 40)
+    before = text[lo:start].split()
+    tokens = []
+    if before:
+        # the word just before (for titles, cues and lists), without its punctuation
+        previous = _WORD.findall(before[-1]) or (_WORD.findall(before[-2]) if len(before) > 1
+                                                 else [])
+        if previous:
+            at = text.rfind(previous[-1], lo, start)
+            tokens.append((at, at + len(previous[-1]), previous[-1]))
+    first = len(tokens)
+    run = _RUN.match(text, start)
+    if run:
+        tokens += [(start + m.start(), start + m.end(), m.group())
+                   for m in _WORD.finditer(run.group())]
+    return tokens, first
+
+
+def _has_window(gaz: Gazetteer, text: str, start: int) -> bool:
+    """Return True when the words at ``start`` name some place exactly or nearly, before
+    any context rule: a cached test that discards most capitalised words cheaply."""
+    run = _RUN.match(text, start)
+    if not run:
+        return False
+    surface = run.group()
+    cached = gaz.window_cache.get(surface)
+    if cached is None:
+        cached = gaz.window_cache[surface] = _any_window(gaz, surface)
+    return cached
+
+
+def _any_window(gaz: Gazetteer, surface: str) -> bool:
+    words = [m.end() for m in _WORD.finditer(surface)]
+    known_start = _key(surface[: words[0]])[:_PREFIX] in gaz.key_prefixes
+    if known_start and any(gaz.entries_for(_key(surface[:end])) for end in words):
+        return True
+    first = surface[: words[0]]
+    if len(first) < 5 or not first[:1].isupper():
+        return False
+    return any(gaz.fuzzy_key(_key(surface[:end])) for end in words[:2])
+
+
 def _find_matches(text: str, gaz: Gazetteer) -> list[_Match]:
-    tokens = _tokens(text)
-    sentences = _sentence_ids(text, tokens)
+    breaks = [m.start() for m in _SENTENCE_BREAK.finditer(text)]
     matches: list[_Match] = []
-    i = 0
-    while i < len(tokens):
-        start, _, word = tokens[i]
-        lowered = word.lower() if word.isascii() else fold(word)
-        capitalised = word[:1].isupper() or not word.isascii()
-        if lowered not in gaz.first_words and not capitalised:
-            i += 1
+    covered = 0
+    for start in _candidate_starts(text, gaz):
+        if start < covered:
             continue
-        if i and tokens[i - 1][2].lower().rstrip(".") in _PERSON_TITLES and capitalised:
-            i += 1
+        if not _has_window(gaz, text, start):
+            continue
+        tokens, i = _local_tokens(text, start)
+        word = tokens[i][2]
+        capitalised = word[:1].isupper() or not word.isascii()
+        if i and tokens[i - 1][2].lower() in _PERSON_TITLES and capitalised:
             continue
         found = _longest_match(text, tokens, i, gaz, capitalised)
         if found is None:
-            i += 1
             continue
         j, entries, fuzzy = found
-        matches.append(_Match(start, tokens[j - 1][1], text[start : tokens[j - 1][1]], entries,
-                              fuzzy, sentences[i]))
-        i = j
+        end = tokens[j - 1][1]
+        matches.append(_Match(start, end, text[start:end], entries, fuzzy,
+                              bisect.bisect_left(breaks, start)))
+        covered = end
     return matches
 
 
 def _longest_match(text, tokens, i, gaz: Gazetteer, capitalised: bool):
     """Return (end token index, entries, fuzzy) of the longest name starting at token i."""
+    if _key(tokens[i][2])[:_PREFIX] not in gaz.key_prefixes:
+        # No known name starts like this word: only a near spelling can still match.
+        return _fuzzy_match(text, tokens, i, gaz) if capitalised else None
     last = i
     while last + 1 < len(tokens) and last + 1 - i < _MAX_WORDS:
         gap = text[tokens[last][1] : tokens[last + 1][0]]
