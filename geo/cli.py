@@ -215,6 +215,39 @@ def demo(db: DbOption = None) -> None:
         raise typer.Exit(EXIT_REFUSED)
 
 
+def _edit(claim_id: str, note: str, db: str | None, action: str) -> None:
+    from geo import settings, store
+
+    engine = store.open_db(db)
+    with engine.begin() as conn:
+        change = store.reject_claim if action == "reject" else store.restore_claim
+        change(conn, claim_id, author=settings.EDITOR.value(), note=note)
+    past = {"reject": "rejected", "restore": "restored"}[action]
+    typer.echo(f"{past} claim {claim_id}", err=True)
+
+
+@app.command()
+@clean_errors
+def reject(
+    claim_id: Annotated[str, typer.Argument(help="The claim's id (see `controlmap claims`).")],
+    note: Annotated[str, typer.Option(help="Why the claim is rejected.")] = "",
+    db: DbOption = None,
+) -> None:
+    """Reject an extracted claim: the map no longer uses it (kept, attributed, reversible)."""
+    _edit(claim_id, note, db, "reject")
+
+
+@app.command()
+@clean_errors
+def restore(
+    claim_id: Annotated[str, typer.Argument(help="The claim's id.")],
+    note: Annotated[str, typer.Option(help="Why the claim is restored.")] = "",
+    db: DbOption = None,
+) -> None:
+    """Restore a rejected claim."""
+    _edit(claim_id, note, db, "restore")
+
+
 @app.command()
 def serve(
     port: Annotated[int, typer.Option(help="Port of the web app.")] = 8501,
