@@ -50,7 +50,7 @@ _RECAPTURE = (
     r"drove\s+(?:the\s+)?(?:taliban|insurgents|militants)\s+out\s+of"
 )
 _CONTEST = (
-    r"attack(?:ed|s|ing)?(?:\s+on)?|assault(?:ed|s)?(?:\s+on)?|besieg(?:e|ed|es|ing)|"
+    r"attack(?:ed|ing)|attacks?\s+on|assault(?:ed|s)?(?:\s+on)?|besieg(?:e|ed|es|ing)|"
     r"siege\s+(?:of|on)|encircl(?:ed|ing|e)|surround(?:ed|ing)|"
     r"(?:heavy\s+|fierce\s+|intense\s+)?fighting\s+(?:in|for|around|near|inside|on\s+the\s+"
     r"outskirts\s+of)|clash(?:ed|es)?\s+(?:in|near|around)|"
@@ -118,7 +118,8 @@ _ACTORS: tuple[tuple[str, str], ...] = (
 _ACTOR_RE = [(actor, re.compile(rf"\b(?:{p})", re.IGNORECASE)) for actor, p in _ACTORS]
 
 _CLAIMANTS: tuple[tuple[str, str], ...] = (
-    ("taliban", (r"taliban\s+(?:spokes(?:man|person)|says?|said|claim(?:s|ed)?|statement|"
+    ("taliban", (r"according\s+to\s+(?:a\s+|the\s+)?taliban|"
+                r"taliban\s+(?:spokes(?:man|person)|says?|said|claim(?:s|ed)?|statement|"
                 r"officials?|sources?|commander)|"
                 r"zabihullah\s+mujahid|qari\s+yousuf|yousuf\s+ahmadi|mohammad\s+naeem|"
                 r"suhail\s+shaheen|the\s+(?:insurgents|militants|group)\s+(?:said|claimed)")),
@@ -177,6 +178,13 @@ _CLAUSE_BREAK = re.compile(
 _ANAPHORA_RE = re.compile(
     r"\b(?:the|that|this)\s+(?P<noun>provincial\s+capital|capital\s+city|capital|city|town|"
     r"district|province)\b(?!\s+of\b)",
+    re.IGNORECASE,
+)
+#: A bombing or an assassination is violence, not a fight for control of a place.
+_ATTACK_NOT_CONTROL = re.compile(
+    r"\b(?:suicide|bomb(?:s|ing|er|ers)?|blast|explosion|explosive|IED|mine|rocket|mortar|"
+    r"assassinat\w*|shot\s+dead|gunm[ae]n|mosque|wedding|hospital|school|embassy|"
+    r"air\s*strikes?|drone)\b",
     re.IGNORECASE,
 )
 _HISTORICAL_YEAR = re.compile(r"\b(?:in|since|during|of)\s+((?:19|20)\d\d)\b")
@@ -583,6 +591,8 @@ def _sentence_claims(ctx: _Context, gaz: Gazetteer, span: tuple[int, int],
     ctx.pending = []
     for trig, window in zip(triggers, windows, strict=True):
         if _NEGATION_RE.search(sentence[max(window[0], trig.start - 25) : trig.start]):
+            continue
+        if trig.family == "contested" and _ATTACK_NOT_CONTROL.search(sentence):
             continue
         actor, explicit = _actor_for(sentence, trig, window, ctx.last_actor)
         kind, actor = _kind_and_actor(trig.family, actor)

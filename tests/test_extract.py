@@ -183,3 +183,18 @@ def test_press_phrasings(sentence, expected):
 def test_possessive_part_of_a_city_is_partial():
     claim = one("Afghan commandos pushed the militants out of Lashkar Gah's police headquarters.")
     assert (claim.actor, claim.kind, claim.geo_precision) == ("government", "recaptured", 2)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["A suicide attack in Kabul killed ten people on Friday, officials said.",
+     "Gunmen attacked a mosque in Kunduz city during Friday prayers.",
+     "Rockets hit Kandahar airport overnight."],
+)
+def test_bombings_and_shootings_are_not_control_claims(sentence):
+    assert claims_of(sentence) == []
+
+
+def test_according_to_the_taliban_makes_the_taliban_the_claimant():
+    claim = one("According to the Taliban, their fighters captured Khost on Sunday.")
+    assert claim.claimant == "taliban"
