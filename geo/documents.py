@@ -495,6 +495,7 @@ def _read_jsonl(path: Path, default_date: dt.date | None) -> Iterator[Document |
     _check_binary(head, path.name)
     for number, line in _jsonl_lines(path):
         if isinstance(line, DocumentError):
+            line.document = f"{path.name}#{number}"
             yield line
             continue
         try:
@@ -502,6 +503,7 @@ def _read_jsonl(path: Path, default_date: dt.date | None) -> Iterator[Document |
                 line, f"{path.name}#{number}", default_date=default_date, path=path
             )
         except DocumentError as err:
+            err.document = f"{path.name}#{number}"
             yield err
 
 
@@ -606,10 +608,13 @@ def read_documents(
     """
     path = Path(path)
     if not path.exists():
-        yield DocumentError(f"{path} does not exist.", hint="check the path")
+        missing = DocumentError(f"{path} does not exist.", hint="check the path")
+        missing.document = str(path)
+        yield missing
         return
     for file in _files(path) if path.is_dir() else [path]:
         try:
             yield from _read_file(file, default_date)
         except DocumentError as err:
+            err.document = err.document or file.name
             yield err

@@ -20,7 +20,12 @@ class ControlmapError(Exception):
 
 
 class DocumentError(ControlmapError):
-    """A document cannot be ingested: empty, binary, not UTF-8, too large or undated."""
+    """A document cannot be ingested: empty, binary, not UTF-8, too large or undated.
+
+    ``document`` names the refused document (a file name, or ``file.jsonl#N``) when known.
+    """
+
+    document: str = ""
 
 
 class DateError(ControlmapError):

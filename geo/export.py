@@ -110,10 +110,16 @@ def timeline_rows(model: ControlModel) -> list[dict]:
     return rows
 
 
+TIMELINE_COLUMNS = (
+    "province_iso", "province", "date", "status", "confirmed", "confidence",
+    "evidence_count", "quote", "source",
+)  # fmt: skip
+
+
 def timeline_csv(model: ControlModel) -> str:
     """Return the timeline (see :func:`timeline_rows`) as CSV text."""
     rows = timeline_rows(model)
-    fields: Sequence[str] = list(rows[0]) if rows else ["province_iso", "date", "status"]
+    fields: Sequence[str] = TIMELINE_COLUMNS
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()

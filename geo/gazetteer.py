@@ -121,7 +121,8 @@ class Gazetteer:
             for entry in self.by_key[matched_key]:
                 if entry.place.place_id not in seen:
                     seen.add(entry.place.place_id)
-                    out.append((entry.place, float(score), entry.name))
+                    spelling_ = max(entry.place.names, key=lambda n: fuzz.ratio(name, n))
+                    out.append((entry.place, float(score), spelling_))
         out.sort(key=lambda t: (-t[1], KIND_RANK.get(t[0].kind, 9), -t[0].population))
         return out[:limit]
 

@@ -83,7 +83,7 @@ def ingest_paths(
 
 
 def _item_name(item: Document | DocumentError) -> str:
-    return item.name if isinstance(item, Document) else str(item).split(":")[0]
+    return item.name if isinstance(item, Document) else item.document or "document"
 
 
 def _ingest_item(engine: sa.Engine, item: Document | DocumentError, gaz: Gazetteer,

@@ -376,6 +376,21 @@ class ClaimFilter:
         )
 
 
+def date_span(value: object) -> tuple[dt.date | None, dt.date | None]:
+    """Return (start, end) of a ``st.date_input`` range value (0, 1 or 2 dates, or a date).
+
+    Examples
+    --------
+    >>> date_span((dt.date(2021, 8, 1),))
+    (datetime.date(2021, 8, 1), None)
+    """
+    if isinstance(value, dt.date):
+        return value, value
+    days = list(value) if isinstance(value, tuple | list) else []
+    days += [None, None]
+    return days[0], days[1]
+
+
 def _haystack(row: Mapping) -> str:
     fields = ("claim_id", "place", "quote", "source", "document", "document_name", "note",
               "claimant", "author")  # fmt: skip
@@ -561,3 +576,72 @@ def export_file_names(day: dt.date, span: tuple[dt.date, dt.date] | None) -> dic
         "timeline_geojson": f"controlmap-timeline-{window}.geojson",
         "claims_csv": f"controlmap-claims-{last.isoformat()}.csv",
     }
+
+
+# --- maps ----------------------------------------------------------------------------------
+
+
+def d3_winding(geometry: Mapping) -> dict:
+    """Return a GeoJSON polygon geometry with its rings reversed for d3/Vega.
+
+    RFC 7946 wants exterior rings counter-clockwise; d3's spherical geometry reads such a
+    ring as "the whole globe minus this area" and fills the chart. Reversing every ring
+    (exterior and holes) gives d3 what it expects. Other geometry types are returned as is.
+    """
+    coords = geometry.get("coordinates")
+    if geometry.get("type") == "Polygon":
+        return {"type": "Polygon", "coordinates": [list(reversed(r)) for r in coords]}
+    if geometry.get("type") == "MultiPolygon":
+        return {
+            "type": "MultiPolygon",
+            "coordinates": [[list(reversed(r)) for r in poly] for poly in coords],
+        }
+    return dict(geometry)
+
+
+def points_chart(points: Sequence[Mapping], provinces_geojson: Mapping, *, height: int = 380):
+    """Return an Altair map of points over the province outlines (no tiles: works offline).
+
+    Parameters
+    ----------
+    points
+        Rows with ``lat``, ``lon`` and ``place`` (and any other columns for the tooltip:
+        ``kind``, ``province``, ``country``).
+    provinces_geojson
+        The provinces FeatureCollection (:func:`geo.boundaries.load_provinces_geojson`).
+    height
+        Chart height in pixels.
+
+    Returns
+    -------
+    altair.LayerChart
+        Province outlines with a tooltip of the province name, and the points on top.
+    """
+    import altair as alt
+
+    features = [
+        {"type": "Feature", "geometry": d3_winding(f["geometry"]),
+         "properties": {"name": f["properties"]["name"],
+                        "iso": f["properties"]["iso_3166_2"]}}
+        for f in provinces_geojson["features"]
+    ]  # fmt: skip
+    outlines = (
+        alt.Chart(alt.Data(values=features))
+        .mark_geoshape(fill="#f1f3f5", stroke="#868e96", strokeWidth=0.7)
+        .encode(tooltip=[alt.Tooltip("properties.name:N", title="province"),
+                         alt.Tooltip("properties.iso:N", title="ISO")])
+    )  # fmt: skip
+    tooltip = [c for c in ("place", "kind", "province", "country", "score", "reason")
+               if points and c in points[0]]  # fmt: skip
+    rows = [{k: v for k, v in p.items() if k in {"lat", "lon", *tooltip}} for p in points]
+    dots = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_circle(size=90, color="#c92a2a", opacity=0.85, stroke="white", strokeWidth=1)
+        .encode(longitude="lon:Q", latitude="lat:Q",
+                tooltip=[alt.Tooltip(f"{c}:N") for c in tooltip])
+    )  # fmt: skip
+    return (
+        alt.layer(outlines, dots)
+        .project(type="mercator")
+        .properties(height=height)
+    )

@@ -1,0 +1,152 @@
+"""Geocoding throughput on seed-sized articles, against geotext, on one core.
+
+Every available source text (the seed article, the dev reports, the demo reports; see
+``bench/_corpus.py``) is padded or cut to about the seed's 2.6 KB, and one *pass* geocodes
+all of them. A **cold** pass runs after clearing every memo the geocoder keeps (the
+``_key`` and fuzzy-key LRU caches and the gazetteer's per-word and per-window verdicts),
+so every word is seen for the first time; **warm** passes run with those memos full. The
+gazetteer load and the one-off compile of its candidate regex are reported apart.
+geotext is timed on the same texts in the same process (its cold pass after ``re.purge()``).
+
+    .venv/bin/python bench/bench_geocode.py [--quick] [--repeat N] [--profile]
+
+Target (issue): controlmap articles/s >= 0.5 x geotext articles/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import _corpus
+import geotext
+
+import geo.gazetteer as gazetteer_mod
+from geo import geocode as geocode_mod
+
+TARGET_RATIO = 0.5
+
+
+def clear_memos(gaz: gazetteer_mod.Gazetteer) -> None:
+    """Forget everything the geocoder memoised about words it has seen."""
+    geocode_mod._key.cache_clear()
+    gazetteer_mod._fuzzy_key_cached.cache_clear()
+    gaz.word_cache.clear()
+    gaz.window_cache.clear()
+
+
+def ours_pass(texts: list[str], gaz) -> tuple[float, int]:
+    t0 = time.perf_counter()
+    found = 0
+    for text in texts:
+        found += len(geocode_mod.geocode(text, gaz))
+    return time.perf_counter() - t0, found
+
+
+def geotext_pass(texts: list[str]) -> tuple[float, int]:
+    t0 = time.perf_counter()
+    found = 0
+    for text in texts:
+        places = geotext.GeoText(text)
+        found += len(places.cities) + len(places.countries)
+    return time.perf_counter() - t0, found
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="3 passes each instead of 7")
+    parser.add_argument("--repeat", type=int, default=None, help="passes per measurement")
+    parser.add_argument("--profile", action="store_true",
+                        help="also print cProfile hotspots of a cold and a warm pass")
+    args = parser.parse_args(argv)
+    repeat = args.repeat or (3 if args.quick else 7)
+
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {0})
+    texts_l = _corpus.seed_sized_texts()
+    texts = [t for _, t in texts_l]
+    n = len(texts)
+    chars = sum(len(t) for t in texts)
+
+    t0 = time.perf_counter()
+    gazetteer_mod.load_gazetteer.cache_clear()
+    gaz = gazetteer_mod.load_gazetteer()
+    load_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    geocode_mod._candidate_regex(gaz)
+    regex_s = time.perf_counter() - t0
+
+    cold, warm, g_cold, g_warm = [], [], [], []
+    ours_found = geo_found = 0
+    for _ in range(repeat):
+        clear_memos(gaz)
+        secs, ours_found = ours_pass(texts, gaz)
+        cold.append(secs)
+        re.purge()
+        secs, geo_found = geotext_pass(texts)
+        g_cold.append(secs)
+    for _ in range(repeat):
+        warm.append(ours_pass(texts, gaz)[0])
+        g_warm.append(geotext_pass(texts)[0])
+
+    def rate(times: list[float]) -> float:
+        return n / statistics.median(times)
+
+    rows = []
+    for label, ours_t, geo_t in (("cold", cold, g_cold), ("warm", warm, g_warm)):
+        ours_r, geo_r = rate(ours_t), rate(geo_t)
+        ratio = ours_r / geo_r
+        rows.append([
+            label, f"{ours_r:,.0f}", f"{statistics.median(ours_t) / n * 1e3:.2f}",
+            f"{geo_r:,.0f}", f"{statistics.median(geo_t) / n * 1e3:.2f}", f"{ratio:.2f}",
+            "yes" if ratio >= TARGET_RATIO else "**no**",
+        ])  # fmt: skip
+
+    print("## Geocoding\n")
+    print(f"machine: {_corpus.machine()}; pinned to CPU 0")
+    print(f"texts: {n} articles of ~{chars / n / 1000:.2f} KB (seed, dev, demo padded/cut "
+          f"to {_corpus.SEED_SIZE} chars), {chars / 1000:.0f} KB per pass; median of "
+          f"{repeat} passes\n")
+    print(_corpus.table(
+        ["pass", "controlmap art/s", "ms/article", "geotext art/s", "ms/article",
+         "ratio", f">= {TARGET_RATIO}x?"], rows))
+    print()
+    startup = (f"gazetteer load {load_s * 1e3:.0f} ms + candidate regex "
+               f"{regex_s * 1e3:.0f} ms")
+    print(_corpus.table(
+        ["", "controlmap", "geotext"],
+        [["mentions per pass", ours_found, f"{geo_found} (cities + countries)"],
+         ["mentions per article", f"{ours_found / n:.1f}", f"{geo_found / n:.1f}"],
+         ["µs per mention found, warm",
+          f"{statistics.median(warm) / max(ours_found, 1) * 1e6:.0f}",
+          f"{statistics.median(g_warm) / max(geo_found, 1) * 1e6:.0f}"],
+         ["what a mention carries", "place id, province, kind, lat/lon, confidence, reason",
+          "the matched string"],
+         ["startup", startup, "index built at import"]]))
+    if args.profile:
+        for label, prep in (("cold", lambda: clear_memos(gaz)), ("warm", lambda: None)):
+            prep()
+            prof = cProfile.Profile()
+            prof.enable()
+            ours_pass(texts, gaz)
+            prof.disable()
+            out = io.StringIO()
+            pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(15)
+            print(f"\n### cProfile, {label} pass (top 15 by own time)\n\n```")
+            print("\n".join(out.getvalue().splitlines()[:40]))
+            print("```")
+
+
+if __name__ == "__main__":
+    main()

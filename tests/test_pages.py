@@ -1,0 +1,331 @@
+"""The review pages run in Streamlit's AppTest against a real demo database copy."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from geo import settings, store
+from geo.ingest import ingest_paths
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["1_Ingest.py", "2_Claims.py", "3_Gazetteer.py", "4_Export.py"]
+TIMEOUT = 120
+ZARANJ = (
+    "date 2021-08-06\n\nThe Taliban captured Zaranj, the capital of Nimroz province, on Friday."
+)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the demo database once per session."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    report = ingest_paths(store.open_db(str(path)), [Path(settings.DEMO_DIR.value())])
+    assert report.documents > 20
+    store.close_db(str(path))
+    return path
+
+
+@pytest.fixture
+def db(demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Return a fresh copy of the demo database, set as CONTROLMAP_DB."""
+    path = tmp_path / "controlmap.db"
+    shutil.copyfile(demo_template, path)
+    monkeypatch.setenv("CONTROLMAP_DB", str(path))
+    yield str(path)
+    store.close_db(str(path))
+
+
+def page(name: str) -> AppTest:
+    return AppTest.from_file(str(ROOT / "pages" / name), default_timeout=TIMEOUT)
+
+
+def counts(db: str) -> dict[str, int]:
+    with store.open_db(db).connect() as conn:
+        return store.count_rows(conn)
+
+
+def claim_rows(db: str) -> list[dict]:
+    with store.open_db(db).connect() as conn:
+        return store.load_claim_rows(conn, include_rejected=True)
+
+
+def messages(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_renders_without_exception(db: str, name: str) -> None:
+    at = page(name).run()
+    assert not at.exception
+    assert not at.error, messages(at.error)
+    assert at.title
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_shows_a_short_error_for_a_bad_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    bogus = tmp_path / "not-a-db.db"
+    bogus.write_text("hello, not sqlite")
+    monkeypatch.setenv("CONTROLMAP_DB", str(bogus))
+    at = page(name).run()
+    assert not at.exception
+    assert "is not a SQLite database" in messages(at.error)
+
+
+def test_ingest_previews_commits_and_refuses_a_second_commit(db: str) -> None:
+    before = counts(db)
+    at = page("1_Ingest.py").run()
+    at.text_area(key="ingest_text").input(ZARANJ).run()
+    assert not at.exception
+    assert not at.error, messages(at.error)
+    preview = at.dataframe[0].value
+    assert list(preview.columns) == ["date", "place", "province", "actor", "kind", "claimant",
+                                     "confidence", "quote"]  # fmt: skip
+    assert preview.iloc[0][["date", "place", "actor", "kind"]].tolist() == [
+        "2021-08-06", "Zaranj", "taliban", "captured"]
+    assert preview.iloc[0]["province"] == "Nimroz (AF-NIM)"
+    assert counts(db) == before  # a preview stores nothing
+    at.button(key="ingest_commit_text").click().run()
+    assert not at.exception
+    assert "Stored 1 document(s) with 1 claim(s)" in messages(at.success)
+    after = counts(db)
+    assert after["documents"] == before["documents"] + 1
+    assert after["claims"] == before["claims"] + 1
+    assert "already stored" in messages(at.info)  # the preview now says so
+    at.button(key="ingest_commit_text").click().run()
+    assert "already stored" in messages(at.warning)
+    assert counts(db) == after
+
+
+def test_ingest_refreshes_the_model_the_other_pages_use(db: str) -> None:
+    with spy_downloads() as seen:
+        page("4_Export.py").run()
+        assert "pasted.txt" not in _download(seen, "controlmap-claims-")
+    at = page("1_Ingest.py").run()
+    at.text_area(key="ingest_text").input(ZARANJ).run()
+    at.button(key="ingest_commit_text").click().run()
+    with spy_downloads() as seen:
+        page("4_Export.py").run()
+        assert "pasted.txt" in _download(seen, "controlmap-claims-")
+
+
+def test_ingest_of_undated_text_without_a_date_says_how_to_fix_it(db: str) -> None:
+    at = page("1_Ingest.py").run()
+    at.text_area(key="ingest_text").input("The Taliban captured Zaranj on Friday.").run()
+    assert not at.exception
+    text = messages(at.error)
+    assert "no publication date" in text
+    assert "date YYYY-MM-DD" in text
+    assert not _has_key(at, "ingest_commit_text")
+    at.date_input(key="ingest_date").set_value(dt.date(2021, 8, 7)).run()
+    assert not at.error, messages(at.error)
+    assert at.dataframe[0].value.iloc[0]["date"] == "2021-08-06"
+
+
+def test_ingest_escapes_markup_in_the_preview(db: str) -> None:
+    at = page("1_Ingest.py").run()
+    at.text_area(key="ingest_text").input(
+        "date 2021-08-20\n\nThe Taliban captured Bazarak, the capital of Panjshir province. "
+        "<script>alert(1)</script> <img src=x onerror=alert(1)>"
+    ).run()
+    [html] = list(at.get("html"))
+    body = html.proto.body
+    assert "<script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "&lt;img src=x onerror=alert(1)&gt;" in body
+    assert 'class="cm-claim"' in body
+
+
+def test_ingest_uploads_a_batch_with_a_progress_bar_and_reports_refusals(db: str) -> None:
+    before = counts(db)
+    at = page("1_Ingest.py").run()
+    lines = [{"text": "The Taliban captured Taloqan on Sunday.", "date": "2021-08-09"},
+             {"text": "The Taliban captured Aybak on Monday.", "date": "2021-08-10"}]
+    at.file_uploader(key="ingest_files").set_value([
+        ("batch.jsonl", "\n".join(json.dumps(x) for x in lines).encode(), "application/json"),
+        ("empty.txt", b"", "text/plain"),
+    ]).run()  # fmt: skip
+    assert not at.exception
+    assert "empty.txt is empty" in messages(at.error)
+    at.button(key="ingest_commit_files").click().run()
+    assert not at.exception
+    assert "Stored 2 document(s)" in messages(at.success)
+    assert counts(db)["documents"] == before["documents"] + 2
+
+
+def test_ingest_names_the_upload_limit(db: str) -> None:
+    at = page("1_Ingest.py").run()
+    limit = settings.MAX_UPLOAD_MB.value()
+    uploader = at.file_uploader(key="ingest_files")
+    assert f"at most {limit} MB" in uploader.label
+    assert uploader.proto.max_upload_size_mb == int(limit)
+
+
+def _has_key(at: AppTest, key: str) -> bool:
+    try:
+        at.button(key=key)
+    except KeyError:
+        return False
+    return True
+
+
+def test_claims_reject_then_restore_changes_the_effective_claims(db: str) -> None:
+    with store.open_db(db).connect() as conn:
+        active = store.load_claims(conn)
+    target = active[0].claim_id
+    at = page("2_Claims.py").run()
+    at.selectbox(key="claims_selected").set_value(target).run()
+    at.text_input(key="claims_review_note").input("duplicate report").run()
+    at.button(key="claims_reject").click().run()
+    assert not at.exception
+    assert f"Rejected claim {target}" in messages(at.success)
+    with store.open_db(db).connect() as conn:
+        assert target not in {c.claim_id for c in store.load_claims(conn)}
+        [edit] = store.load_edits(conn, target)
+    assert (edit["action"], edit["note"], edit["author"]) == (
+        "reject", "duplicate report", settings.EDITOR.value())
+    history = at.dataframe[-1].value
+    assert history.iloc[0][["action", "claim_id", "note"]].tolist() == [
+        "reject", target, "duplicate report"]
+    # rejected claims are hidden by the default status filter; show them to restore
+    at.multiselect(key="claims_statuses").set_value(["rejected"]).run()
+    at.selectbox(key="claims_selected").set_value(target).run()
+    at.button(key="claims_restore").click().run()
+    assert f"Restored claim {target}" in messages(at.success)
+    with store.open_db(db).connect() as conn:
+        assert target in {c.claim_id for c in store.load_claims(conn)}
+
+
+def test_claims_filters_narrow_the_table(db: str) -> None:
+    at = page("2_Claims.py").run()
+    total = len(at.dataframe[0].value)
+    at.multiselect(key="claims_provinces").set_value(["AF-NIM"]).run()
+    table = at.dataframe[0].value
+    assert 0 < len(table) < total
+    assert set(table["province"]) == {"Nimroz (AF-NIM)"}
+    at.text_input(key="claims_text").input("no such words anywhere").run()
+    assert "No claim matches the filters." in messages(at.caption)
+
+
+def test_claims_add_a_manual_claim_with_the_editor_as_author(db: str) -> None:
+    at = page("2_Claims.py").run()
+    at.sidebar.text_input(key="controlmap_editor").input("ana").run()
+    at.selectbox(key="manual_province").set_value("AF-PAN").run()
+    at.selectbox(key="manual_place").set_value("prov:AF-PAN").run()
+    at.date_input(key="manual_date").set_value(dt.date(2021, 9, 6)).run()
+    at.selectbox(key="manual_kind").set_value("captured").run()
+    at.text_area(key="manual_quote").input("Panjshir fell to the Taliban.").run()
+    at.text_input(key="manual_note").input("checked with two sources").run()
+    at.button(key="manual_add").click().run()
+    assert not at.exception
+    assert not at.error, messages(at.error)
+    assert "Added manual claim" in messages(at.success)
+    [manual] = [r for r in claim_rows(db) if r["origin"] == "manual"]
+    assert (manual["province_iso"], manual["author"], manual["note"], manual["status"]) == (
+        "AF-PAN", "ana", "checked with two sources", "active")
+    history = at.dataframe[-1].value
+    assert history.iloc[0][["action", "author"]].tolist() == ["add", "ana"]
+
+
+def test_claims_a_manual_claim_without_quote_shows_an_error(db: str) -> None:
+    before = counts(db)
+    at = page("2_Claims.py").run()
+    at.text_input(key="manual_note").input("a note").run()
+    at.button(key="manual_add").click().run()
+    assert not at.exception
+    assert "The quote is empty." in messages(at.error)
+    assert counts(db) == before
+
+
+def test_gazetteer_finds_lashkargah_in_helmand(db: str) -> None:
+    at = page("3_Gazetteer.py").run()
+    at.text_input(key="gaz_name").input("Lashkargah").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert table.iloc[0]["province_iso"] == "AF-HEL"
+    assert table.iloc[0]["province"] == "Helmand"
+    assert {"place", "kind", "country", "score", "matched spelling", "lat", "lon"} <= set(
+        table.columns)
+    [chart] = at.get("vega_lite_chart")
+    assert "geoshape" in chart.proto.spec
+
+
+def test_gazetteer_geocodes_a_sentence_with_reasons(db: str) -> None:
+    at = page("3_Gazetteer.py").run()
+    at.text_area(key="gaz_text").input("Fighting continued around Lashkar Gah.").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert table.iloc[0]["province"] == "Helmand (AF-HEL)"
+    assert table.iloc[0]["reason"]
+    assert at.get("vega_lite_chart")
+
+
+@contextlib.contextmanager
+def spy_downloads() -> Iterator[dict[str, bytes]]:
+    """Record what download buttons hand to Streamlit's media storage (file name -> bytes)."""
+    seen: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def spy(storage, path_or_data, mimetype, kind, filename=None):
+        if filename is not None and isinstance(path_or_data, bytes | str):
+            data = path_or_data if isinstance(path_or_data, bytes) else path_or_data.encode()
+            seen[filename] = data
+        return original(storage, path_or_data, mimetype, kind, filename)
+
+    MemoryMediaFileStorage.load_and_get_id = spy
+    try:
+        yield seen
+    finally:
+        MemoryMediaFileStorage.load_and_get_id = original
+
+
+def _download(seen: dict[str, bytes], prefix: str) -> str:
+    [name] = [n for n in seen if n.startswith(prefix)]
+    return seen[name].decode("utf-8")
+
+
+def test_export_offers_dated_downloads_and_a_34_province_snapshot(db: str) -> None:
+    with spy_downloads() as seen:
+        at = page("4_Export.py")
+        at.query_params["date"] = "2021-08-15"
+        at.run()
+    assert not at.exception
+    buttons = at.get("download_button")
+    assert len(buttons) == 4
+    assert set(seen) == {
+        "controlmap-snapshot-2021-08-15.geojson",
+        *(n for n in seen if n.startswith("controlmap-timeline-")),
+        *(n for n in seen if n.startswith("controlmap-claims-")),
+    }
+    timeline = sorted(n for n in seen if n.startswith("controlmap-timeline-"))
+    assert [Path(n).suffix for n in timeline] == [".csv", ".geojson"]
+    assert all(n.count("2021-") == 2 for n in timeline)
+    snapshot = json.loads(seen["controlmap-snapshot-2021-08-15.geojson"])
+    assert snapshot["date"] == "2021-08-15"
+    assert len(snapshot["features"]) == 34
+    assert {f["properties"]["status"] for f in snapshot["features"]} <= {
+        "taliban", "government", "contested", "unknown"}
+    kabul = next(f for f in snapshot["features"] if f["properties"]["iso_3166_2"] == "AF-KAB")
+    assert kabul["properties"]["status"] == "taliban"
+    per_day = json.loads(seen[timeline[1]])
+    assert len(per_day["features"]) == 34
+    assert "2021-08-15" in per_day["features"][0]["properties"]["statuses"]
+    assert _download(seen, "controlmap-claims-").startswith("document,event_date,place")
+
+
+def test_export_defaults_to_the_last_day(db: str) -> None:
+    with spy_downloads() as seen:
+        at = page("4_Export.py").run()
+    day = at.date_input(key="export_date").value
+    assert f"controlmap-snapshot-{day.isoformat()}.geojson" in seen
+    assert f"controlmap-claims-{day.isoformat()}.csv" in seen
