@@ -30,7 +30,8 @@ test: setup browser lint
 
 bench: setup
 	$(PY) bench/bench_geocode.py
-	$(PY) bench/bench_control.py
+	$(PY) bench/bench_ingest.py
+	$(PY) bench/bench_snapshot.py
 
 clean:
 	rm -rf $(VENV) controlmap.db .pytest_cache

@@ -78,6 +78,9 @@ class Gazetteer:
                 self.first_words.add(fold(name).replace("-", " ").split()[0])
                 self.spellings.add(spelling(name))
         self.keys = list(self.by_key)
+        self.keys_by_start: dict[tuple[str, int], list[str]] = {}
+        for key in self.keys:
+            self.keys_by_start.setdefault((key[0], len(key)), []).append(key)
         #: memo of the geocoder's first test on a run of words (see geo.geocode)
         self.window_cache: dict[str, bool] = {}
         self.candidate_regex: re.Pattern[str] | None = None
@@ -137,7 +140,12 @@ def _fuzzy_key_cached(gaz_id: int, key: str, cutoff: float) -> str | None:
     gaz = _GAZETTEERS[gaz_id]
     if len(key) < 6:
         return None
-    best = process.extractOne(key, gaz.keys, scorer=fuzz.ratio, score_cutoff=cutoff)
+    # Only keys with the same first letter and a length that can reach the cutoff: a
+    # misspelt first letter is rare once keys fold q/k, e/i and o/u, and this is ~20x faster.
+    spread = max(1, int(len(key) * (100 - cutoff) / 100) + 1)
+    candidates = [k for n in range(len(key) - spread, len(key) + spread + 1)
+                  for k in gaz.keys_by_start.get((key[0], n), ())]
+    best = process.extractOne(key, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
     return best[0] if best else None
 
 
