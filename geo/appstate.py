@@ -7,6 +7,8 @@ rerun of a page (moving the date slider) costs no database work.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -85,3 +87,22 @@ def show_error(err: Exception) -> None:
     hint = getattr(err, "hint", "")
     message = str(err).split(" Hint: ")[0]
     st.error(message + (f"\n\n**Hint:** {hint}" if hint else ""))
+
+
+log = logging.getLogger("controlmap")
+
+
+def run_page(main: Callable[[], None], title: str) -> None:
+    """Run a page's ``main``: package errors show cleanly, any other failure as one line.
+
+    A failure stays on its page (the rest of the app works) and never shows a traceback;
+    the details go to the server log.
+    """
+    try:
+        main()
+    except ControlmapError as err:
+        show_error(err)
+    except Exception as err:
+        log.exception("The %s page failed", title)
+        st.error(f"The {title} page failed ({type(err).__name__}). The rest of the app still "
+                 "works; the details are in the server log.")

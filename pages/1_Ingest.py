@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 import pandas as pd
 import streamlit as st
 
 from geo import review, settings, store
-from geo.appstate import page_setup, show_error
+from geo.appstate import page_setup, run_page, show_error
 from geo.boundaries import province_names
-from geo.errors import ControlmapError, DocumentError
+from geo.errors import DocumentError
 from geo.extract import Extraction, extract
 from geo.ingest import ingest_document
 from geo.records import Document
-
-log = logging.getLogger("controlmap.pages.ingest")
 
 FLASH_KEY = "ingest_flash"
 FORMAT_LABELS = {"txt": "Plain text", "md": "Markdown", "html": "HTML"}
@@ -189,11 +186,4 @@ def main() -> None:
             )  # fmt: skip
 
 
-try:
-    main()
-except ControlmapError as err:
-    show_error(err)
-except Exception as err:  # a short message, never a traceback on the page
-    log.exception("The Ingest page failed")
-    st.error(f"The Ingest page failed ({type(err).__name__}). The rest of the app still works; "
-             "the details are in the server log.")
+run_page(main, "Ingest")

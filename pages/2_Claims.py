@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 import pandas as pd
 import streamlit as st
 
 from geo import review, settings, store
-from geo.appstate import page_setup, show_error
+from geo.appstate import page_setup, run_page, show_error
 from geo.boundaries import province_names
 from geo.errors import ControlmapError
 from geo.gazetteer import load_gazetteer
 from geo.records import CLAIM_KINDS
-
-log = logging.getLogger("controlmap.pages.claims")
 
 EDITOR_KEY = "controlmap_editor"
 FLASH_KEY = "claims_flash"
@@ -165,11 +162,4 @@ def main() -> None:
         st.caption("No edits yet.")
 
 
-try:
-    main()
-except ControlmapError as err:
-    show_error(err)
-except Exception as err:  # a short message, never a traceback on the page
-    log.exception("The Claims page failed")
-    st.error(f"The Claims page failed ({type(err).__name__}). The rest of the app still works; "
-             "the details are in the server log.")
+run_page(main, "Claims")

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-
 import pandas as pd
 import streamlit as st
 
 from geo import review
-from geo.appstate import page_setup, show_error
+from geo.appstate import page_setup, run_page
 from geo.boundaries import load_provinces_geojson, province_names
-from geo.errors import ControlmapError
 from geo.gazetteer import load_gazetteer
 from geo.geocode import geocode
-
-log = logging.getLogger("controlmap.pages.gazetteer")
 
 
 def lookup_section(names: dict[str, str]) -> None:
@@ -66,11 +61,4 @@ def main() -> None:
     geocode_section(names)
 
 
-try:
-    main()
-except ControlmapError as err:
-    show_error(err)
-except Exception as err:  # a short message, never a traceback on the page
-    log.exception("The Gazetteer page failed")
-    st.error(f"The Gazetteer page failed ({type(err).__name__}). The rest of the app still "
-             "works; the details are in the server log.")
+run_page(main, "Gazetteer")

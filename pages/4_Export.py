@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 import streamlit as st
 
 from geo import export, review
-from geo.appstate import page_setup, show_error
-from geo.errors import ControlmapError
-
-log = logging.getLogger("controlmap.pages.export")
+from geo.appstate import page_setup, run_page
 
 
 def main() -> None:
@@ -56,11 +51,4 @@ def main() -> None:
     )  # fmt: skip
 
 
-try:
-    main()
-except ControlmapError as err:
-    show_error(err)
-except Exception as err:  # a short message, never a traceback on the page
-    log.exception("The Export page failed")
-    st.error(f"The Export page failed ({type(err).__name__}). The rest of the app still works; "
-             "the details are in the server log.")
+run_page(main, "Export")
