@@ -40,10 +40,11 @@ _CAPTURE = (
     r"(?:gained|gain|gains|claimed|seized|wrested|assumed|established)\s+(?:full\s+)?control\s+"
     r"(?:of|over)|(?:is|are|were|was|be|been|now|remain(?:s|ed)?)\s+in\s+(?:full\s+)?control\s+"
     r"of|ha(?:ve|s|d)\s+(?:full\s+)?control\s+(?:of|over)|entered|marched\s+into|swept\s+into|"
-    r"occupied"
+    r"occupied|(?:fall|capture|takeover|seizure|loss)\s+of|rais(?:ed|ing)\s+(?:their|its|the)\s+"
+    r"(?:white\s+)?flags?\s+(?:over|on|above|at)"
 )
 _RECAPTURE = (
-    r"re-?captur(?:e|ed|es|ing)|re-?took|re-?tak(?:e|en|es|ing)|re-?gain(?:ed|s|ing)?"
+    r"re-?captur(?:e|ed|es|ing)\b(?:\s+of)?|re-?took|re-?tak(?:e|en|es|ing)|re-?gain(?:ed|s|ing)?"
     r"(?:\s+control\s+(?:of|over))?|re-?occup(?:y|ied|ies|ying)|re-?claim(?:ed|s)?|"
     r"recover(?:ed|s)?|cleared|liberat(?:ed|es|e)|re-?establish(?:ed)?\s+control\s+(?:of|over)|"
     r"pushed\s+(?:the\s+)?(?:taliban|insurgents|militants)\s+(?:back\s+)?out\s+of|"
@@ -57,13 +58,20 @@ _CONTEST = (
     r"launch(?:ed|es)?\s+(?:an?\s+|their\s+|a\s+major\s+)?(?:offensive|assault|attack)s?\s+"
     r"(?:on|against)|offensive\s+(?:on|against)|push(?:ed)?\s+into|pressure\s+on|"
     r"advanc(?:e|ed|es|ing)\s+(?:on|towards?)|closing\s+in\s+on|"
-    r"threaten(?:ed|s|ing)?|battl(?:e|ed|ing)\s+(?:for|in)"
+    r"threaten(?:ed|s|ing)?|battl(?:e|ed|ing)\s+(?:for|in)|counter-?offensives?\s+(?:on|"
+    r"against|in|to\s+retake)"
+)
+#: The subject gives the place up: the other side gains it.
+_WITHDRAW = (
+    r"withdr(?:ew|awn|awing|aws)\s+from|pull(?:ed|ing|s)?\s+out\s+of|retreat(?:ed|ing|s)?\s+from|"
+    r"abandon(?:ed|ing|s)?|fled\s+(?:from\s+)?"
 )
 _CONTEST_PASSIVE = (
     r"under\s+(?:siege|threat|pressure|attack|fire)|(?:was|were|been|being|is|are|remains?)\s+"
     r"(?:under\s+)?(?:attacked|besieged|surrounded|encircled|contested|threatened)|contested"
 )
 _HOLD = (
+    r"(?:retain|maintain|keep|kept)(?:s|ed)?\s+(?:full\s+)?control\s+(?:of|over)|"
     r"still\s+(?:control(?:s|led)?|hold(?:s)?|held)|(?:now\s+|fully\s+)?control(?:s|led)?"
     r"(?!\s+(?:of|over)\b)|repelled|repulsed|pushed\s+back|defended"
 )
@@ -96,6 +104,7 @@ _TRIGGERS: tuple[tuple[str, str, bool], ...] = (
     (_CONTEST_PASSIVE, "contested", True),
     (_PASSIVE, "captured", True),
     (_HOLD, "held", False),
+    (_WITHDRAW, "withdrew", False),
     (_CAPTURE, "captured", False),
     (_CONTEST, "contested", False),
 )
@@ -477,6 +486,8 @@ def _actor_for(sentence: str, trig: _Trigger, window: tuple[int, int], fallback:
 def _kind_and_actor(family: str, actor: str | None) -> tuple[str, str]:
     """Return (kind, actor): an unnamed actor is the side that usually does this in 2021
     (captures and attacks: the Taliban; recaptures and holds: the government)."""
+    if family == "withdrew":  # "Afghan forces withdrew from X": the other side takes it
+        return "captured", "government" if actor == "taliban" else "taliban"
     default = "government" if family in ("recaptured", "held") else "taliban"
     actor = actor or default
     if family == "captured" and actor != "taliban":
@@ -595,6 +606,8 @@ def _sentence_claims(ctx: _Context, gaz: Gazetteer, span: tuple[int, int],
         if trig.family == "contested" and _ATTACK_NOT_CONTROL.search(sentence):
             continue
         actor, explicit = _actor_for(sentence, trig, window, ctx.last_actor)
+        if trig.family == "withdrew" and not explicit:
+            continue  # "thousands fled Kunduz": people leaving is not a side giving it up
         kind, actor = _kind_and_actor(trig.family, actor)
         if denied and kind == "captured" and actor == "taliban":
             kind = "contested"  # a Taliban claim that officials deny

@@ -198,3 +198,22 @@ def test_bombings_and_shootings_are_not_control_claims(sentence):
 def test_according_to_the_taliban_makes_the_taliban_the_claimant():
     claim = one("According to the Taliban, their fighters captured Khost on Sunday.")
     assert claim.claimant == "taliban"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("A spokesperson for the interior ministry confirmed the fall of Ghazni.",
+         {("AF-GHA", "taliban", "captured")}),
+        ("The government retains control of Kabul and Mazar-i-Sharif.",
+         {("AF-KAB", "government", "held"), ("AF-BAL", "government", "held")}),
+        ("Afghan forces have withdrawn from Farah city, a lawmaker said.",
+         {("AF-FRA", "taliban", "captured")}),
+        ("Taliban fighters raised their flag over the governor's compound in Qala-i-Naw.",
+         {("AF-BDG", "taliban", "captured")}),
+        ("Thousands of families fled Kunduz as fighting neared.", set()),
+        ("Officials denied that Maymana had fallen.", {("AF-FYB", "taliban", "contested")}),
+    ],
+)
+def test_more_press_phrasings(sentence, expected):
+    assert {(c.province_iso, c.actor, c.kind) for c in claims_of(sentence)} == expected
