@@ -52,7 +52,7 @@ _RECAPTURE = (
 )
 _CONTEST = (
     r"attack(?:ed|ing)|attacks?\s+on|assault(?:ed|s)?(?:\s+on)?|besieg(?:e|ed|es|ing)|"
-    r"siege\s+(?:of|on)|encircl(?:ed|ing|e)|surround(?:ed|ing)|"
+    r"siege\s+(?:of|on)|encircl(?:ed|ing|e)|surround(?:s|ed|ing)?|"
     r"(?:heavy\s+|fierce\s+|intense\s+)?fighting\s+(?:in|for|around|near|inside|on\s+the\s+"
     r"outskirts\s+of)|clash(?:ed|es)?\s+(?:in|near|around)|"
     r"launch(?:ed|es)?\s+(?:an?\s+|their\s+|a\s+major\s+)?(?:offensive|assault|attack)s?\s+"
@@ -79,7 +79,9 @@ _HOLD_PASSIVE = (
     r"remain(?:s|ed)?\s+(?:firmly\s+)?(?:in|under)\s+(?:the\s+)?(?:government|afghan\s+forces'?)"
     r"\s*(?:'s\s+)?(?:hands|control)|(?:is|are|was|were)\s+(?:still\s+)?(?:in|under)\s+"
     r"(?:the\s+)?government(?:'s)?\s+(?:hands|control)|held\s+by\s+(?:the\s+)?(?:government|"
-    r"afghan\s+forces|security\s+forces)|held\s+out|holding\s+out|hold(?:s|ing)?\s+out"
+    r"afghan\s+forces|security\s+forces)|held\s+out|holding\s+out|hold(?:s|ing)?\s+out|"
+    r"(?:remain(?:s|ed)?|is|are|was|were|still)\s+(?:still\s+)?(?:outside|out\s+of|beyond)\s+"
+    r"(?:the\s+)?(?:taliban|insurgents?|militants?)(?:['’]s?)?\s+control"
 )
 _RECAPTURE_PASSIVE = (
     r"(?:was|were|been|being|is|are)\s+(?:retaken|recaptured|cleared|liberated|regained)|"
@@ -196,6 +198,12 @@ _ATTACK_NOT_CONTROL = re.compile(
     r"air\s*strikes?|drone)\b",
     re.IGNORECASE,
 )
+_EARLIER = re.compile(
+    r"\b(?:\w+\s+)?(?:weeks?|months?|years?|days?)\s+(?:after|before|since)\b[^,;]*$",
+    re.IGNORECASE,
+)
+_EXCLUDED = re.compile(r"\b(?:except(?:\s+for)?|apart\s+from|other\s+than|excluding|but\s+not)"
+                       r"\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
 _HISTORICAL_YEAR = re.compile(r"\b(?:in|since|during|of)\s+((?:19|20)\d\d)\b")
 _COUNT_RE = re.compile(
     r"\b(?P<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
@@ -453,7 +461,8 @@ def _actor_for(sentence: str, trig: _Trigger, window: tuple[int, int], fallback:
     """Return (actor, explicit) for a trigger: the agent named by it, else the subject."""
     after = sentence[trig.end : window[1]][:80]
     if trig.passive:
-        if (named := _actor_in(trig.text, last=False)) and named != "government":
+        named = _actor_in(trig.text, last=False) if trig.family != "held" else None
+        if named and named != "government":
             return named, True  # "under Taliban control", "in Taliban hands"
         if trig.text.endswith((" to", " by")):  # "fell to the Taliban", "captured by ..."
             agent = re.match(r"\s*(?:the\s+)?(.{0,40})", after)
@@ -461,8 +470,6 @@ def _actor_for(sentence: str, trig: _Trigger, window: tuple[int, int], fallback:
             agent = re.search(r"\b(?:to|by)\s+(?:the\s+)?(.{0,40})", after, re.IGNORECASE)
         if agent and (actor := _actor_in(agent.group(1)[:40], last=False)):
             return actor, True
-        if trig.family == "held":
-            return "government", True
         return None, False
     if trig.family in ("captured", "recaptured", "contested"):
         source = re.search(r"\bfrom\s+(?:the\s+)?(taliban|insurgents|militants|government|"
@@ -483,12 +490,14 @@ def _actor_for(sentence: str, trig: _Trigger, window: tuple[int, int], fallback:
     return fallback, False
 
 
-def _kind_and_actor(family: str, actor: str | None) -> tuple[str, str]:
+def _kind_and_actor(family: str, actor: str | None,
+                    defender: str = "government") -> tuple[str, str]:
     """Return (kind, actor): an unnamed actor is the side that usually does this in 2021
-    (captures and attacks: the Taliban; recaptures and holds: the government)."""
+    (captures and attacks: the Taliban; recaptures and holds: the ``defender``, the
+    government, or the resistance in a report that names it)."""
     if family == "withdrew":  # "Afghan forces withdrew from X": the other side takes it
         return "captured", "government" if actor == "taliban" else "taliban"
-    default = "government" if family in ("recaptured", "held") else "taliban"
+    default = defender if family in ("recaptured", "held") else "taliban"
     actor = actor or default
     if family == "captured" and actor != "taliban":
         return "recaptured", actor  # the government side (or a militia) taking a place back
@@ -534,6 +543,7 @@ class _Context:
     last_actor: str | None = None
     last_date: dt.date | None = None
     paragraph_dated: bool = False
+    defender: str = "government"
     pending: list[tuple[_Trigger, str, str, float]] = field(default_factory=list)
 
 
@@ -544,7 +554,7 @@ def _remember(ctx: _Context, mentions: list[Mention]) -> None:
 
 
 def _anaphora(ctx: _Context, gaz: Gazetteer, sentence: str, trig: _Trigger,
-              window: tuple[int, int]) -> Mention | None:
+              window: tuple[int, int], local: list[Mention]) -> Mention | None:
     """Return the place "the city", "the district" or "the capital" refers to, if any."""
     fragment = sentence[trig.end : window[1]] if not trig.passive else (
         sentence[window[0] : trig.start])
@@ -557,9 +567,12 @@ def _anaphora(ctx: _Context, gaz: Gazetteer, sentence: str, trig: _Trigger,
         return _mention_for(kabul, match.group(), 0.8, "a bare 'the capital' is Kabul")
     kinds = {"district": ("district",), "province": ("province",)}.get(
         noun, ("capital", "city", "town"))
-    # Only the sentence before, and only when it names exactly one place of that kind:
-    # "the city" after a sentence naming two cities is left unresolved.
-    candidates = {m.place_id: m for m in ctx.previous if m.kind in kinds}
+    # A place of that kind named earlier in the same sentence ("In Kandahar, ... the city's
+    # districts"), else the sentence before; only when exactly one place fits: "the city"
+    # after a sentence naming two cities is left unresolved.
+    here = {m.place_id: m for m in local if m.kind in kinds and m.end <= trig.start
+            and not sentence[max(0, m.start - 6) : m.start].lower().endswith("from ")}
+    candidates = here or {m.place_id: m for m in ctx.previous if m.kind in kinds}
     if len(candidates) != 1:
         return None
     m = next(iter(candidates.values()))
@@ -605,18 +618,21 @@ def _sentence_claims(ctx: _Context, gaz: Gazetteer, span: tuple[int, int],
             continue
         if trig.family == "contested" and _ATTACK_NOT_CONTROL.search(sentence):
             continue
+        if _EARLIER.search(sentence[max(0, trig.start - 40) : trig.start]):
+            continue  # "five weeks after government forces drove them out": an older event
         actor, explicit = _actor_for(sentence, trig, window, ctx.last_actor)
         if trig.family == "withdrew" and not explicit:
             continue  # "thousands fled Kunduz": people leaving is not a side giving it up
-        kind, actor = _kind_and_actor(trig.family, actor)
+        kind, actor = _kind_and_actor(trig.family, actor, ctx.defender)
         if denied and kind == "captured" and actor == "taliban":
             kind = "contested"  # a Taliban claim that officials deny
         date, dated = _clause_date(sentence, trig, window, ctx.doc.published, ctx.last_date)
         if not dated and ctx.last_date and ctx.paragraph_dated:
             date = ctx.last_date  # "On Friday they took X. They also seized Y." (same paragraph)
         targets = [local[k] for k in _targets(sentence, trig, local, window, qualifiers)]
-        targets = [m for m in targets if m.province_iso]
-        if not targets and (ref := _anaphora(ctx, gaz, sentence, trig, window)):
+        targets = [m for m in targets if m.province_iso
+                   and not _EXCLUDED.search(sentence[max(0, m.start - 30) : m.start])]
+        if not targets and (ref := _anaphora(ctx, gaz, sentence, trig, window, local)):
             targets = [ref]
         if not targets:
             if kind in ("captured", "recaptured"):
@@ -711,6 +727,9 @@ def extract(doc: Document, gazetteer: Gazetteer | None = None,
     mentions = geocode(doc.text, gaz) if mentions is None else mentions
     result = Extraction(mentions=mentions)
     ctx = _Context(doc)
+    nrf = dict(_ACTOR_RE)["nrf"]
+    if nrf.search(doc.text):  # after August 2021 the side holding out is the resistance
+        ctx.defender = "nrf"
     last_end = 0
     for span in split_sentences(doc.text):
         if "\n" in doc.text[last_end : span[0]]:

@@ -217,3 +217,21 @@ def test_according_to_the_taliban_makes_the_taliban_the_claimant():
 )
 def test_more_press_phrasings(sentence, expected):
     assert {(c.province_iso, c.actor, c.kind) for c in claims_of(sentence)} == expected
+
+
+def test_a_place_outside_taliban_control_is_held_by_the_resistance_named_in_the_report():
+    text = ("Residents said Panjshir remains outside Taliban control, with fighters of the "
+            "National Resistance Front guarding the valley.")
+    claim = one(text, dt.date(2021, 8, 16))
+    assert (claim.province_iso, claim.actor, claim.kind) == ("AF-PAN", "nrf", "held")
+
+
+def test_places_after_except_are_not_targets():
+    text = "A Taliban spokesman said the group now controls every province except Panjshir."
+    assert claims_of(text, dt.date(2021, 8, 16)) == []
+
+
+def test_an_older_event_in_a_since_clause_is_not_a_claim():
+    text = ("Qala-i-Naw fell to the Taliban on Friday, five weeks after government forces drove "
+            "the insurgents out of the city.")
+    assert {(c.actor, c.kind) for c in claims_of(text)} == {("taliban", "captured")}
