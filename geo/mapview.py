@@ -59,7 +59,7 @@ UNCONFIRMED_OPACITY = 0.35
 UNCONFIRMED_DASH = "6 4"
 BACKGROUND = "#F6F4EF"
 #: South-west and north-east corners that frame Afghanistan.
-BOUNDS: tuple[tuple[float, float], tuple[float, float]] = ((29.3, 60.4), (38.6, 75.0))
+BOUNDS: tuple[tuple[float, float], tuple[float, float]] = ((28.2, 60.4), (38.6, 75.4))
 TOTAL_PROVINCES = 34
 _HTTP = ("http", "https")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'^%@])")
@@ -98,15 +98,15 @@ def place_style(status: str, confirmed: bool) -> dict:
     Returns
     -------
     dict
-        Like :func:`province_style`, with a white ring so a marker stands out from a
-        province of the same colour.
+        Like :func:`province_style`, with a dark ring so a marker stands out from a
+        province of the same colour (dotted when unconfirmed).
     """
     unconfirmed = not confirmed and status != "unknown"
     return {
         "fillColor": COLORS.get(status, COLORS["unknown"]),
-        "fillOpacity": 0.5 if unconfirmed else 1.0,
-        "color": "#FFFFFF" if not unconfirmed else "#222222",
-        "weight": 2,
+        "fillOpacity": 0.55 if unconfirmed else 1.0,
+        "color": "#111111",
+        "weight": 1.5,
         "dashArray": "2 2" if unconfirmed else None,
     }
 
@@ -125,9 +125,9 @@ def legend_html() -> str:
     ]
     rows.append(
         f'<div><i style="background:{COLORS["taliban"]};opacity:{UNCONFIRMED_OPACITY};'
-        'border:2px dashed #444"></i>Unconfirmed (claimed only by the side that gains)</div>'
+        'border:2px dashed #444"></i>Unconfirmed</div>'
     )
-    rows.append('<div><b class="cm-dot"></b>District, town or crossing with claims</div>')
+    rows.append('<div><b class="cm-dot"></b>Place with claims</div>')
     return '<div class="cm-legend-title">Control</div>' + "".join(rows)
 
 
@@ -669,14 +669,14 @@ class _Legend(MacroElement):
         <style>
         .leaflet-container { background: {{ this.background }}; font: 13px/1.35 system-ui,
           -apple-system, "Segoe UI", Roboto, sans-serif; }
-        .cm-legend { background: rgba(255,255,255,0.92); padding: 6px 9px; border-radius: 4px;
+        .cm-legend { background: rgba(255,255,255,0.92); padding: 5px 8px; font-size: 12px;
+          border-radius: 4px;
           box-shadow: 0 1px 4px rgba(0,0,0,0.3); color: #222; }
         .cm-legend-title { font-weight: 600; margin-bottom: 3px; }
         .cm-legend i { display: inline-block; width: 16px; height: 12px; margin-right: 6px;
           vertical-align: -1px; border: 1px solid #444; box-sizing: border-box; }
         .cm-legend .cm-dot { display: inline-block; width: 10px; height: 10px; margin: 0 9px 0 3px;
-          border-radius: 50%; background: #888; border: 2px solid #fff;
-          box-shadow: 0 0 0 1px #444; }
+          border-radius: 50%; background: #888; border: 1.5px solid #111; }
         .cm-label { font-size: 11px; color: #111; white-space: nowrap; text-align: center;
           transform: translate(-50%, -50%); pointer-events: none;
           text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }

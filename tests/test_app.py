@@ -1,0 +1,157 @@
+"""The map page through Streamlit's AppTest: dates, URL, summary, evidence, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from geo import settings, store
+from geo.ingest import ingest_paths
+
+st_testing = pytest.importorskip("streamlit.testing.v1")
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+TIMEOUT = 120
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Return the path of a demo database (the demo corpus ingested once per session)."""
+    path = tmp_path_factory.mktemp("app") / "demo.db"
+    ingest_paths(store.open_db(str(path)), [Path(settings.DEMO_DIR.value())])
+    store.close_db(str(path))
+    return str(path)
+
+
+def run_app(monkeypatch: pytest.MonkeyPatch, db: str, date: str | None = None):
+    """Run the map page on ``db`` (with ``?date=`` when given); return the AppTest."""
+    monkeypatch.setenv("CONTROLMAP_DB", db)
+    at = st_testing.AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if date is not None:
+        at.query_params["date"] = date
+    return at.run()
+
+
+def headline(at) -> str:
+    """Return the page's 'N of 34 provincial capitals' line."""
+    lines = [m.value for m in at.markdown if "provincial capitals" in m.value]
+    assert len(lines) == 1, [m.value for m in at.markdown]
+    return lines[0]
+
+
+def url_date(at) -> str:
+    """Return the page URL's ``date`` parameter (AppTest gives a str or a one-item list)."""
+    value = at.query_params["date"]
+    return value[0] if isinstance(value, list) else value
+
+
+def button(at, label: str):
+    """Return the button labelled ``label``."""
+    return next(b for b in at.button if b.label == label)
+
+
+def test_page_renders_the_date_from_the_url(monkeypatch, demo_db) -> None:
+    at = run_app(monkeypatch, demo_db, "2021-08-13")
+    assert not at.exception
+    assert not at.error
+    assert at.slider[0].value == dt.date(2021, 8, 13)
+    assert url_date(at) == "2021-08-13"
+    assert "of 34 provincial capitals held by the Taliban" in headline(at)
+    assert at.title[0].value == "Who controls Afghanistan's provinces"
+
+
+def test_capitals_count_grows_from_early_july_to_the_fall_of_kabul(monkeypatch, demo_db) -> None:
+    early = headline(run_app(monkeypatch, demo_db, "2021-07-01"))
+    late = headline(run_app(monkeypatch, demo_db, "2021-08-16"))
+    assert early.startswith("**0 of 34")
+    assert int(late.strip("*").split()[0]) >= 30
+
+
+def test_next_day_button_changes_the_day_the_url_and_the_summary(monkeypatch, demo_db) -> None:
+    at = run_app(monkeypatch, demo_db, "2021-08-13")
+    before = headline(at)
+    button(at, "Next day").click().run()
+    assert at.slider[0].value == dt.date(2021, 8, 14)
+    assert url_date(at) == "2021-08-14"
+    assert headline(at) != before
+    button(at, "Previous day").click().run()
+    assert at.slider[0].value == dt.date(2021, 8, 13)
+    assert headline(at) == before
+
+
+def test_change_buttons_jump_to_the_days_a_province_changed(monkeypatch, demo_db) -> None:
+    from geo.model import load_model
+
+    changes = load_model(demo_db).timeline.change_days()
+    at = run_app(monkeypatch, demo_db, "2021-07-20")
+    button(at, "Next change").click().run()
+    after = min(d for d in changes if d > dt.date(2021, 7, 20))
+    assert at.slider[0].value == after
+    button(at, "Previous change").click().run()
+    assert at.slider[0].value == max(d for d in changes if d < after)
+
+
+def test_moving_the_slider_writes_the_url(monkeypatch, demo_db) -> None:
+    at = run_app(monkeypatch, demo_db, "2021-08-05")
+    at.slider[0].set_value(dt.date(2021, 8, 15)).run()
+    assert url_date(at) == "2021-08-15"
+    assert not at.exception
+
+
+def test_a_bad_or_out_of_range_date_opens_a_day_in_range(monkeypatch, demo_db) -> None:
+    at = run_app(monkeypatch, demo_db, "not-a-date")
+    from geo.model import load_model
+
+    first, last = load_model(demo_db).days()
+    assert not at.exception
+    assert at.slider[0].value == last
+    at = run_app(monkeypatch, demo_db, "2030-01-01")
+    assert at.slider[0].value == last
+    at = run_app(monkeypatch, demo_db, "1990-01-01")
+    assert at.slider[0].value == first
+
+
+def test_last_day_disables_next_day(monkeypatch, demo_db) -> None:
+    at = run_app(monkeypatch, demo_db, "2030-01-01")
+    assert button(at, "Next day").disabled
+    assert not button(at, "Previous day").disabled
+
+
+def test_picking_a_province_shows_its_quotes(monkeypatch, demo_db) -> None:
+    at = run_app(monkeypatch, demo_db, "2021-08-13")
+    picker = next(s for s in at.selectbox if s.label == "Province")
+    picker.set_value("AF-GHA").run()
+    assert not at.exception
+    texts = [t.value for t in at.text]
+    assert texts, "no quote shown"
+    assert any("Ghazni" in t for t in texts)
+    assert any("Ghazni" in m.value and "Taliban" in m.value for m in at.markdown)
+
+
+def test_play_advances_one_day_per_run_and_stops_at_the_end(monkeypatch, demo_db) -> None:
+    from geo.model import load_model
+
+    last = load_model(demo_db).days()[1]
+    at = run_app(monkeypatch, demo_db, (last - dt.timedelta(days=1)).isoformat())
+    button(at, "Play").click().run()
+    assert at.slider[0].value == last
+    at.run()
+    assert at.slider[0].value == last
+    assert any(b.label == "Play" for b in at.button), "playing did not stop at the last day"
+
+
+def test_a_new_database_is_built_from_the_demo_corpus(monkeypatch, tmp_path) -> None:
+    at = run_app(monkeypatch, str(tmp_path / "new.db"), "2021-08-13")
+    assert not at.exception
+    assert any("built one from the demo corpus" in i.value for i in at.info)
+    assert "provincial capitals" in headline(at)
+
+
+def test_an_unreadable_database_shows_an_error_not_a_traceback(monkeypatch, tmp_path) -> None:
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"this is not a SQLite database, just some bytes " * 100)
+    at = run_app(monkeypatch, str(bad))
+    assert not at.exception
+    assert at.error, "no error shown"
+    assert "Traceback" not in at.error[0].value

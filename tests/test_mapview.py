@@ -1,0 +1,203 @@
+"""The map page's pure logic: palette, styles, summary, evidence rows, escaping, dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+
+import pytest
+
+from geo import mapview
+from geo.model import model_from_claims
+from geo.records import STATUSES, Claim, State
+
+D = dt.date
+
+
+def claim(place_id: str, kind: str, actor: str, day: dt.date, iso: str, *,
+          place_kind: str = "capital", precision: int = 1, claimant: str = "media",
+          quote: str = "q", source: str = "", place: str = "X",
+          lat: float | None = None, lon: float | None = None) -> Claim:  # fmt: skip
+    return Claim("doc-" + quote[:8], day, place, place_id, place_kind, iso, actor, kind,
+                 claimant, precision, 0.9, quote, 0, len(quote), source=source,
+                 lat=lat, lon=lon).with_id()  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def model():
+    claims = [
+        claim("cap:AF-GHA", "captured", "taliban", D(2021, 8, 12), "AF-GHA",
+              quote="The Taliban took <b>Ghazni</b> city.", source="https://example.org/a b"),
+        claim("cap:AF-KAB", "held", "government", D(2021, 8, 1), "AF-KAB",
+              quote="Kabul is calm.", source="file:///etc/passwd"),
+        claim("cap:AF-KAN", "captured", "taliban", D(2021, 8, 13), "AF-KAN",
+              claimant="taliban", quote="Mujahid says Kandahar fell."),
+        claim("dist:AF-HER:islamqala", "captured", "taliban", D(2021, 7, 9), "AF-HER",
+              place_kind="crossing", quote="Islam Qala fell.", place="Islam Qala",
+              lat=34.66, lon=61.06),
+    ]  # fmt: skip
+    return model_from_claims(claims)
+
+
+def test_palette_has_four_distinct_colours_for_the_four_statuses() -> None:
+    assert set(mapview.COLORS) == set(STATUSES)
+    assert len({c.lower() for c in mapview.COLORS.values()}) == 4
+    assert all(mapview.COLORS[s] in mapview.legend_html() for s in STATUSES)
+    assert all(mapview.LABELS[s] in mapview.legend_html() for s in STATUSES)
+    assert "Unconfirmed" in mapview.legend_html()
+
+
+def test_unconfirmed_states_are_paler_and_dashed() -> None:
+    solid = mapview.province_style("taliban", True)
+    pale = mapview.province_style("taliban", False)
+    assert solid["fillColor"] == pale["fillColor"] == mapview.COLORS["taliban"]
+    assert pale["fillOpacity"] < solid["fillOpacity"]
+    assert pale["dashArray"]
+    assert not solid["dashArray"]
+    assert mapview.province_style("unknown", False)["dashArray"] is None
+    assert mapview.place_style("government", False)["dashArray"]
+
+
+def test_summary_counts_and_capitals_line(model) -> None:
+    states = model.states_on(D(2021, 8, 13))
+    counts = mapview.status_counts(states)
+    assert list(counts) == list(STATUSES)
+    assert sum(counts.values()) == 34
+    # Ghazni and Kandahar taken; Herat contested (a crossing fell); Kabul held.
+    assert counts == {"taliban": 2, "contested": 1, "government": 1, "unknown": 30}
+    assert mapview.capitals_held(states) == counts["taliban"]
+    assert mapview.capitals_line(states) == (
+        f"{counts['taliban']} of 34 provincial capitals held by the Taliban"
+    )
+    assert mapview.unconfirmed_count(states) == 1  # only the Taliban claim Kandahar
+
+
+def test_daily_counts_cover_every_day_and_sum_to_34(model) -> None:
+    rows = mapview.daily_counts(model)
+    days = sorted({r["date"] for r in rows})
+    assert days[0] == D(2021, 7, 9)
+    assert days[-1] == D(2021, 8, 13)
+    assert len(days) == (days[-1] - days[0]).days + 1
+    for day in days:
+        assert sum(r["provinces"] for r in rows if r["date"] == day) == 34
+
+
+def test_chart_spec_moves_only_the_rule(model) -> None:
+    spec = mapview.status_chart(mapview.daily_counts(model), D(2021, 8, 13)).to_dict()
+    moved = mapview.chart_spec_on(spec, D(2021, 8, 1))
+    assert moved["datasets"]["chosen_day"] == [{"date": "2021-08-01"}]
+    assert spec["datasets"]["chosen_day"] == [{"date": "2021-08-13"}]
+    assert {k: v for k, v in moved.items() if k != "datasets"} == {
+        k: v for k, v in spec.items() if k != "datasets"
+    }
+
+
+def test_evidence_rows_carry_quote_source_and_safe_link(model) -> None:
+    state = model.timeline.province_state("AF-GHA", D(2021, 8, 13))
+    (row,) = mapview.evidence_rows(state)
+    assert row["role"] == "supporting"
+    assert row["quote"] == "The Taliban took <b>Ghazni</b> city."
+    assert row["link"] == "https://example.org/a%20b"
+    assert (row["date"], row["actor"], row["kind"], row["claimant"]) == (
+        "2021-08-12", "taliban", "captured", "media")
+    kabul = mapview.evidence_rows(model.timeline.province_state("AF-KAB", D(2021, 8, 13)))
+    assert kabul[0]["link"] is None
+    assert "](" not in mapview.source_markdown(kabul[0])
+    assert mapview.source_markdown(row).startswith("Source: [")
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "data:text/html,x",
+                                 "ftp://x.org/a", "report.txt", "", "http://"])  # fmt: skip
+def test_source_link_accepts_only_http_urls(url: str) -> None:
+    assert mapview.source_link(url) is None
+
+
+def test_source_link_cannot_break_out_of_a_markdown_link() -> None:
+    link = mapview.source_link("https://a.org/x) [y](javascript:alert(1)")
+    assert link is not None
+    assert " " not in link
+    assert ")" not in link
+    assert "(" not in link
+
+
+@pytest.mark.parametrize("text", ["<script>alert(1)</script>", "[x](http://evil)",
+                                  "![i](http://evil/p.png)", "**bold** _it_ `code`",
+                                  ":red[x] $x$ :smile:", "a\nb"])  # fmt: skip
+def test_escape_markdown_leaves_no_active_markup(text: str) -> None:
+    out = mapview.escape_markdown(text)
+    for mark in "<>[]()*_`$:!":
+        assert f"{mark}" not in out.replace(f"\\{mark}", "")
+    assert "\n" not in out
+
+
+def test_tooltips_escape_names(model) -> None:
+    state = State("AF-GHA", "province", "taliban", D(2021, 8, 12), 0.9, False)
+    tip = mapview.tooltip_html("<img src=x onerror=alert(1)>", "sub & more", state)
+    assert "<img" not in tip
+    assert html.escape("<img src=x onerror=alert(1)>") in tip
+    assert "unconfirmed" in tip
+    assert "since 2021-08-12" in tip
+
+
+def test_province_layer_data_covers_34_provinces(model) -> None:
+    data = mapview.province_layer_data(model, D(2021, 8, 13))
+    assert len(data["styles"]) == len(data["tooltips"]) == 34
+    assert data["styles"]["AF-GHA"]["fillColor"] == mapview.COLORS["taliban"]
+    assert data["styles"]["AF-BAL"]["fillColor"] == mapview.COLORS["unknown"]
+
+
+def test_preview_data_matches_the_day_by_day_styles(model) -> None:
+    data = mapview.preview_data(model)
+    for day in (D(2021, 7, 1), D(2021, 8, 12), D(2021, 8, 13)):
+        expected = mapview.province_layer_data(model, day)["styles"]
+        for iso, changes in data["changes"].items():
+            pick = [c for c in changes if c[0] <= day.isoformat()][-1]
+            assert data["styles"][pick[1]] == expected[iso], (iso, day)
+
+
+def test_place_features_only_places_with_claims_so_far(model) -> None:
+    assert mapview.place_features(model, D(2021, 7, 1))["features"] == []
+    (feature,) = mapview.place_features(model, D(2021, 8, 1))["features"]
+    assert feature["geometry"]["coordinates"] == [61.06, 34.66]
+    assert feature["properties"]["place_id"] == "dist:AF-HER:islamqala"
+
+
+def test_script_json_cannot_close_a_script() -> None:
+    text = mapview.script_json({"q": "</script><script>alert(1)</script> & <!--"})
+    assert "<" not in text
+    assert ">" not in text
+    assert json.loads(text)["q"].startswith("</script>")
+
+
+def test_parse_step_and_change_days() -> None:
+    span = (D(2021, 7, 1), D(2021, 8, 31))
+    assert mapview.parse_day("2021-08-13", span) == D(2021, 8, 13)
+    assert mapview.parse_day(None, span) == span[1]
+    assert mapview.parse_day("13/08/2021", span) == span[1]
+    assert mapview.parse_day("2020-01-01", span) == span[0]
+    assert mapview.step_day(D(2021, 8, 31), 1, span) == span[1]
+    assert mapview.step_day(D(2021, 7, 1), -1, span) == span[0]
+    changes = [D(2021, 7, 5), D(2021, 8, 6)]
+    assert mapview.next_change(D(2021, 7, 5), changes) == D(2021, 8, 6)
+    assert mapview.previous_change(D(2021, 7, 5), changes) is None
+    assert mapview.next_change(D(2021, 8, 6), changes) is None
+
+
+def test_clicked_feature_reads_province_or_place() -> None:
+    assert mapview.clicked_feature(None) is None
+    drawing = {"last_active_drawing": {"properties": {"iso": "AF-GHA"}}}
+    assert mapview.clicked_feature(drawing) == ("province", "AF-GHA")
+    drawing = {"last_active_drawing": {"properties": {"place_id": "xing:torkham"}}}
+    assert mapview.clicked_feature(drawing) == ("place", "xing:torkham")
+    assert mapview.click_count({"last_object_clicked_count": 3}) == 3
+
+
+def test_base_map_links_only_bundled_assets() -> None:
+    fmap = mapview.base_map(base_path="sub/")
+    assert fmap.default_js == [("leaflet", "/sub/app/static/leaflet/leaflet.js")]
+    assert fmap.default_css == [("leaflet_css", "/sub/app/static/leaflet/leaflet.css")]
+    page = fmap.get_root().render()
+    assert "cdn" not in page.lower()
+    assert "https://" not in page
+    assert "window.cmShapes" in page
