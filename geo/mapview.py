@@ -568,36 +568,34 @@ def shapes_json(path: str | None = None) -> str:
 
 
 class ProvinceLayer(MacroElement):
-    """The provinces of one day: the static map's shapes, styled and with tooltips.
+    """The provinces' colours and tooltips on one day, applied to the static map's shapes.
 
-    Hovering outlines a province; the layer's features keep their ``iso`` property, so
-    streamlit-folium returns it as ``last_active_drawing`` when one is clicked. The layer
-    registers itself as ``window.cmProvinces`` for the slider preview (:class:`DayPreview`)
-    and, if the slider has already moved on, shows the slider's day at once.
+    The polygons themselves are drawn once by the static map (:class:`_Provinces`), so a
+    new day only restyles them: no SVG is rebuilt on a rerun. The layer marks the day it
+    shows (``cmDay``) and, if the slider has already moved on, shows the slider's day.
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = (function () {
-            var styles = {{ this.styles }}, tips = {{ this.tooltips }};
-            var layer = L.geoJson(window.cmShapes, {
-                style: function (f) { return styles[f.id]; },
-                onEachFeature: function (f, l) {
-                    l.cmStyle = styles[f.id];
-                    l.bindTooltip(tips[f.id], {sticky: true, className: "cm-tooltip"});
-                    l.on("mouseover", function () { l.setStyle({{ this.highlight }}); });
-                    l.on("mouseout", function () { l.setStyle(l.cmStyle); });
-                }
+            var styles = {{ this.styles }}, tips = {{ this.tooltips }}, day = {{ this.day }};
+            var layer = window.cmProvinces;
+            if (!layer) { return null; }
+            layer.eachLayer(function (l) {
+                var iso = l.feature.id;
+                if (!styles[iso]) { return; }
+                l.cmStyle = styles[iso];
+                l.setStyle(l.cmStyle);
+                l.setTooltipContent(tips[iso]);
             });
-            layer.cmDay = {{ this.day }};
+            layer.cmDay = day;
+            layer.cmShown = day;
+            if (window.cmShowDay && window.cmSliderDay && window.cmSliderDay !== day) {
+                window.cmShowDay(window.cmSliderDay);
+            }
             return layer;
         })();
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-        window.cmProvinces = {{ this.get_name() }};
-        if (window.cmShowDay && window.cmSliderDay && window.cmSliderDay !== {{ this.day }}) {
-            window.cmShowDay(window.cmSliderDay);
-        }
         {% endmacro %}
         """
     )
@@ -607,7 +605,6 @@ class ProvinceLayer(MacroElement):
         self._name = "ProvinceLayer"
         self.styles = script_json(data["styles"])
         self.tooltips = script_json(data["tooltips"])
-        self.highlight = script_json(highlight_style())
         self.day = script_json(day.isoformat())
 
 
@@ -723,6 +720,37 @@ class _Shapes(MacroElement):
         self.data = shapes_json()
 
 
+class _Provinces(MacroElement):
+    """The 34 province polygons, drawn once (unknown until a day's layer styles them).
+
+    They belong to the static map, so streamlit-folium never redraws them: a new day is a
+    restyle (:class:`ProvinceLayer`, :class:`DayPreview`). Each keeps its ISO code as the
+    feature id, which a click returns as ``last_active_drawing``.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        window.cmProvinces = L.geoJson(window.cmShapes, {
+            style: function () { return {{ this.style }}; },
+            onEachFeature: function (f, l) {
+                l.cmStyle = {{ this.style }};
+                l.bindTooltip("", {sticky: true, className: "cm-tooltip"});
+                l.on("mouseover", function () { l.setStyle({{ this.highlight }}); });
+                l.on("mouseout", function () { l.setStyle(l.cmStyle); });
+            }
+        }).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "Provinces"
+        self.style = script_json(province_style("unknown", True))
+        self.highlight = script_json(highlight_style())
+
+
 class _Labels(MacroElement):
     """Each province's name at a point inside it (not clickable: clicks reach the shape)."""
 
@@ -796,6 +824,7 @@ def base_map(tiles: str = "", base_path: str = "", labels: bool = True,
     fmap.fit_bounds([list(BOUNDS[0]), list(BOUNDS[1])])
     _Legend(legend_html()).add_to(fmap)
     _Shapes().add_to(fmap)
+    _Provinces().add_to(fmap)
     if labels:
         _Labels().add_to(fmap)
     if preview is not None:
