@@ -14,7 +14,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -23,6 +26,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 START_TIMEOUT_S = 60.0
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 
 def free_port() -> int:
@@ -67,3 +71,40 @@ def start_app(db_path: str, timeout: float = START_TIMEOUT_S) -> tuple[str, subp
 def launch_browser(playwright):
     """Return a headless Chromium (Debian's /usr/bin/chromium) started by ``playwright``."""
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+@contextmanager
+def serving(db_path: str) -> Iterator[str]:
+    """Run the app on ``db_path`` for the duration of the block; yield its URL (no slash)."""
+    url, process = start_app(db_path)
+    try:
+        yield url.rstrip("/")
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+class Guard:
+    """Record dialogs (alert, confirm, ...) and abort requests that try to leave localhost."""
+
+    def __init__(self) -> None:
+        self.dialogs: list[str] = []
+        self.outside: list[str] = []
+
+    def route(self, route) -> None:
+        """Let local requests through; record and abort the rest."""
+        url = route.request.url
+        parsed = urlparse(url)
+        if parsed.scheme in ("data", "blob", "about") or parsed.hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+    def dialog(self, dialog) -> None:
+        """Record a dialog's message and dismiss it."""
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()

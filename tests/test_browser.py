@@ -27,7 +27,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright pac
 
 import browser_support  # noqa: E402 (after the skips)
 
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+LOCAL_HOSTS = browser_support.LOCAL_HOSTS
 WAIT_MS = 60_000
 TALIBAN = mapview.COLORS["taliban"].lower()
 BEFORE, AFTER = dt.date(2021, 8, 5), dt.date(2021, 8, 16)
@@ -44,41 +44,16 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     path = tmp_path_factory.mktemp("browser-map") / "controlmap.db"
     ingest_paths(store.open_db(str(path)), [Path(settings.DEMO_DIR.value())])
     store.close_db(str(path))
-    url, process = browser_support.start_app(str(path))
-    try:
-        yield url.rstrip("/")
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except Exception:
-            process.kill()
+    with browser_support.serving(str(path)) as url:
+        yield url
 
 
-class Guard:
-    """Record dialogs and requests that try to leave localhost (those are aborted)."""
-
-    def __init__(self) -> None:
-        self.dialogs: list[str] = []
-        self.outside: list[str] = []
-
-    def route(self, route) -> None:
-        parsed = urlparse(route.request.url)
-        if parsed.scheme in ("data", "blob", "about") or parsed.hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            self.outside.append(route.request.url)
-            route.abort()
-
-    def dialog(self, dialog) -> None:
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
 
 
 @pytest.fixture
 def page(running_app: str, tmp_path: Path):
     """Yield a fresh page (new user-data dir); no dialog and no outside request allowed."""
-    guard = Guard()
+    guard = browser_support.Guard()
     with sync_api.sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path / "profile"), executable_path=str(browser_support.CHROMIUM),

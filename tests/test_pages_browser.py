@@ -9,7 +9,6 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
@@ -36,7 +35,7 @@ HOSTILE = (
     "The Taliban captured Bazarak, the capital of Panjshir province, on Friday. "
     f"{SCRIPT} {IMG}"
 )
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+LOCAL_HOSTS = browser_support.LOCAL_HOSTS
 WAIT_MS = 90_000
 
 
@@ -52,36 +51,10 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert [c.province_iso for c in stored.claims] == ["AF-PAN"]
     assert SCRIPT in stored.claims[0].quote
     store.close_db(str(path))
-    url, process = browser_support.start_app(str(path))
-    try:
-        yield url.rstrip("/")
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except Exception:
-            process.kill()
+    with browser_support.serving(str(path)) as url:
+        yield url
 
 
-class Guard:
-    """Record dialogs (alert, confirm, ...) and requests that try to leave localhost."""
-
-    def __init__(self) -> None:
-        self.dialogs: list[str] = []
-        self.outside: list[str] = []
-
-    def route(self, route) -> None:
-        url = route.request.url
-        parsed = urlparse(url)
-        if parsed.scheme in ("data", "blob", "about") or parsed.hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            self.outside.append(url)
-            route.abort()
-
-    def dialog(self, dialog) -> None:
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
 
 
 @pytest.fixture
@@ -91,7 +64,7 @@ def browser_page(app_url: str):
         browser = browser_support.launch_browser(playwright)
         context = browser.new_context(accept_downloads=True, viewport={"width": 1400,
                                                                        "height": 1000})
-        guard = Guard()
+        guard = browser_support.Guard()
         context.route("**/*", guard.route)
         page = context.new_page()
         page.on("dialog", guard.dialog)
