@@ -35,7 +35,6 @@ HOSTILE = (
     "The Taliban captured Bazarak, the capital of Panjshir province, on Friday. "
     f"{SCRIPT} {IMG}"
 )
-LOCAL_HOSTS = browser_support.LOCAL_HOSTS
 WAIT_MS = 90_000
 
 
