@@ -60,17 +60,17 @@ documents = sa.Table(
     sa.Index("ix_documents_content_hash", "content_hash", unique=True),
 )
 
+def _document_column(*, nullable: bool) -> sa.Column:
+    """Return the ``doc_id`` column that ties a row to its document (deleted with it)."""
+    return sa.Column("doc_id", sa.Integer, sa.ForeignKey("documents.doc_id", ondelete="CASCADE"),
+                     nullable=nullable, index=True)
+
+
 mentions = sa.Table(
     "mentions",
     metadata,
     sa.Column("mention_id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column(
-        "doc_id",
-        sa.Integer,
-        sa.ForeignKey("documents.doc_id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    _document_column(nullable=False),
     sa.Column("start", sa.Integer, nullable=False),
     sa.Column("end", sa.Integer, nullable=False),
     sa.Column("text", sa.Text, nullable=False),
@@ -89,13 +89,7 @@ claims = sa.Table(
     "claims",
     metadata,
     sa.Column("claim_id", sa.String(64), primary_key=True),
-    sa.Column(
-        "doc_id",
-        sa.Integer,
-        sa.ForeignKey("documents.doc_id", ondelete="CASCADE"),
-        nullable=True,
-        index=True,
-    ),
+    _document_column(nullable=True),
     sa.Column("document", sa.Text, nullable=False),
     sa.Column("event_date", sa.Date, nullable=False),
     sa.Column("place", sa.Text, nullable=False),
@@ -142,13 +136,7 @@ counts = sa.Table(
     "counts",
     metadata,
     sa.Column("count_id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column(
-        "doc_id",
-        sa.Integer,
-        sa.ForeignKey("documents.doc_id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    _document_column(nullable=False),
     sa.Column("document", sa.Text, nullable=False),
     sa.Column("event_date", sa.Date, nullable=False),
     sa.Column("actor", sa.String(64), nullable=False),
