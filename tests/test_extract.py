@@ -235,3 +235,18 @@ def test_an_older_event_in_a_since_clause_is_not_a_claim():
     text = ("Qala-i-Naw fell to the Taliban on Friday, five weeks after government forces drove "
             "the insurgents out of the city.")
     assert {(c.actor, c.kind) for c in claims_of(text)} == {("taliban", "captured")}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Fighting continues in Shindand district of Herat.", {("AF-HER", "taliban", "contested")}),
+        (("Afghan security forces on Thursday retook the Doshi district in Baghlan and the Bala "
+         "Murghab district in Badghis, the defence ministry said."),
+         {("AF-BGL", "government", "recaptured"), ("AF-BDG", "government", "recaptured")}),
+        ("The district of Dawlat Abad in Balkh fell to the Taliban on Tuesday.",
+         {("AF-BAL", "taliban", "captured")}),
+    ],
+)
+def test_district_reports(sentence, expected):
+    assert {(c.province_iso, c.actor, c.kind) for c in claims_of(sentence)} == expected
