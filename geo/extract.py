@@ -74,6 +74,7 @@ _CONTEST_PASSIVE = (
 )
 _HOLD = (
     r"(?:retain|maintain|keep|kept)(?:s|ed)?\s+(?:full\s+)?control\s+(?:of|over)|"
+    r"(?:taliban|insurgent|militant|government|resistance)-(?:held|controlled|run)|"
     r"still\s+(?:control(?:s|led)?|hold(?:s)?|held)|(?:now\s+|fully\s+)?control(?:s|led)?"
     r"(?!\s+(?:of|over)\b)|repelled|repulsed|pushed\s+back|defended"
 )
@@ -462,6 +463,8 @@ def _clause_windows(sentence: str, triggers: list[_Trigger]) -> list[tuple[int, 
 def _actor_for(sentence: str, trig: _Trigger, window: tuple[int, int], fallback: str | None):
     """Return (actor, explicit) for a trigger: the agent named by it, else the subject."""
     after = sentence[trig.end : window[1]][:80]
+    if trig.text.endswith(("-held", "-controlled", "-run")):  # "Taliban-held Kunduz"
+        return _actor_in(trig.text.replace("-", " "), last=False), True
     if trig.passive:
         named = _actor_in(trig.text, last=False) if trig.family != "held" else None
         if named and named != "government":

@@ -250,3 +250,8 @@ def test_an_older_event_in_a_since_clause_is_not_a_claim():
 )
 def test_district_reports(sentence, expected):
     assert {(c.province_iso, c.actor, c.kind) for c in claims_of(sentence)} == expected
+
+
+def test_taliban_held_city_is_held_by_the_taliban():
+    claim = one("Thousands of people remain in Taliban-held Kunduz, aid groups said.")
+    assert (claim.province_iso, claim.actor, claim.kind) == ("AF-KDZ", "taliban", "held")
