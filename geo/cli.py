@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import json
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -255,17 +256,42 @@ def serve(
 ) -> None:
     """Open the map app (Streamlit) on the demo data or --db."""
     import os
-    import subprocess
 
     from geo.settings import PROJECT_DIR
 
-    env = dict(os.environ)
     if db:
-        env["CONTROLMAP_DB"] = db
-    cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_DIR / "app.py"),
-           "--server.port", str(port), "--server.headless", "true",
-           "--browser.gatherUsageStats", "false"]
-    raise typer.Exit(subprocess.call(cmd, env=env, cwd=PROJECT_DIR))
+        os.environ["CONTROLMAP_DB"] = db
+    os.chdir(PROJECT_DIR)  # Streamlit reads .streamlit/config.toml from the working folder
+    # Import what the pages need before the server starts, so that the first visitor does
+    # not wait ~2 s for folium, pandas and SQLAlchemy to load (`streamlit run` imports them
+    # on the first session only).
+    from streamlit.web import bootstrap
+
+    import geo.mapview  # noqa: F401
+    from geo import appstate
+
+    flags = {"server.port": port, "server.headless": True, "browser.gatherUsageStats": False}
+    bootstrap.load_config_options(flag_options=flags)
+    threading.Thread(target=_warm_model, args=(appstate,), daemon=True).start()
+    bootstrap.run(str(PROJECT_DIR / "app.py"), False, [], flags)
+
+
+def _warm_model(appstate) -> None:
+    """Build the chosen database's control model into the app's cache while the server
+    starts (nothing is built when the database is new: the first visit says so)."""
+    import logging
+
+    from geo import settings
+
+    # Calling a cached function outside a session is fine; say nothing about it.
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
+        logging.ERROR)
+    db = settings.DB.value()
+    try:
+        if not appstate.is_new_database(db):
+            appstate.cached_model(db, appstate.database_version(db))
+    except ControlmapError:
+        pass  # the page shows the error to the visitor
 
 
 def main() -> None:
