@@ -356,3 +356,35 @@ def test_without_db_or_environment_the_database_is_controlmap_db_here(tmp_path: 
 
     assert result.exit_code == 0
     assert n_documents(tmp_path / "controlmap.db") == 3
+
+
+def test_serve_starts_the_app_with_its_assets_served_locally(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    db = tmp_path / "serve.db"
+    cmd = [sys.executable, "-c", "from geo.cli import main; main()", "serve", "--port",
+           str(port), "--db", str(db)]
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline, health = time.monotonic() + 60, None
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health") as r:
+                    health = r.status
+                    break
+            except OSError:
+                time.sleep(0.3)
+        assert health == 200, "controlmap serve did not answer"
+        leaflet = f"http://127.0.0.1:{port}/app/static/leaflet/leaflet.js"
+        with urllib.request.urlopen(leaflet) as response:
+            assert b"Leaflet" in response.read(300)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
