@@ -233,8 +233,8 @@ def english_collisions(entries: list[dict]) -> list[str]:
                   if zipf_frequency(w, "en") >= COMMON_WORD_ZIPF and name_key(w) in keys)
 
 
-def main() -> None:
-    """Build the gazetteer file and print a summary."""
+def main(out: Path = OUT) -> None:
+    """Build the gazetteer file ``out`` and print a summary."""
     locator = ProvinceLocator(ROOT / "data" / "provinces.geojson")
     entries = province_entries(read_csv(GAZ_DIR / "provinces.csv"), locator)
     entries += csv_entries(read_csv(GAZ_DIR / "districts.csv"), "dist", locator, "district")
@@ -250,13 +250,13 @@ def main() -> None:
             e["place_id"] += f"-{n}"
     entries.sort(key=lambda e: e["place_id"])
     payload = {"places": entries, "english_collisions": english_collisions(entries)}
-    OUT.write_text(json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+    out.write_text(json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
                    encoding="utf-8")
     kinds: dict[str, int] = {}
     for e in entries:
         kinds[e["kind"]] = kinds.get(e["kind"], 0) + 1
-    print(f"wrote {OUT.relative_to(ROOT)}: {len(entries)} places {kinds}")
+    print(f"wrote {out}: {len(entries)} places {kinds}")
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT)
