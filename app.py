@@ -265,4 +265,18 @@ def main() -> None:
     body(db, model, span, show_places, tiles)
 
 
-run_page(main, "Map")
+def map_page() -> None:
+    """The map page, run by the navigation below."""
+    run_page(main, "Map")
+
+
+# The pages in the sidebar, with the map first under its own name (not "app"). No page
+# icons: Streamlit fetches navigation icons from a font CDN.
+PAGES = [
+    st.Page(map_page, title="Map", default=True),
+    st.Page("pages/1_Ingest.py", title="Ingest", url_path="Ingest"),
+    st.Page("pages/2_Claims.py", title="Claims", url_path="Claims"),
+    st.Page("pages/3_Gazetteer.py", title="Gazetteer", url_path="Gazetteer"),
+    st.Page("pages/4_Export.py", title="Export", url_path="Export"),
+]
+st.navigation(PAGES).run()
