@@ -13,6 +13,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from factories import make_claim
 from shapely.geometry import shape
 
 from geo import export, store
@@ -233,23 +234,9 @@ AWKWARD_QUOTES = [
 
 
 def claim(quote: str, n: int) -> Claim:
-    return Claim(
-        document=f"report, {n}.txt",
-        event_date=dt.date(2021, 8, 8),
-        place="Kunduz",
-        place_id="cap:AF-KDZ",
-        place_kind="capital",
-        province_iso="AF-KDZ",
-        actor="taliban",
-        kind="captured",
-        claimant="local",
-        geo_precision=1,
-        confidence=0.75,
-        quote=quote,
-        start=0,
-        end=len(quote),
-        source=f'https://example.org/?q="a,b"&n={n}',
-    ).with_id()
+    return make_claim(document=f"report, {n}.txt", place_id="cap:AF-KDZ", quote=quote,
+                      start=0, end=len(quote), source=f'https://example.org/?q="a,b"&n={n}',
+                      lat=None, lon=None).with_id()
 
 
 def test_claims_csv_round_trips_quotes_with_commas_quotes_and_newlines() -> None:

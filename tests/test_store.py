@@ -13,37 +13,15 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from factories import make_claim
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo import store
 from geo.errors import ClaimError, StoreError
-from geo.records import Claim, Document, Mention
+from geo.records import Document, Mention
 
 PROJECT = Path(__file__).resolve().parent.parent
-
-
-def make_claim(**changes: object) -> Claim:
-    base = Claim(
-        document="kunduz.txt",
-        event_date=dt.date(2021, 8, 8),
-        place="Kunduz",
-        place_id="prov:AF-KDZ",
-        place_kind="capital",
-        province_iso="AF-KDZ",
-        actor="taliban",
-        kind="captured",
-        claimant="local",
-        geo_precision=1,
-        confidence=0.75,
-        quote="The Taliban captured Kunduz city on Sunday, residents said.",
-        start=10,
-        end=70,
-        source="https://example.org/kunduz",
-        lat=36.73,
-        lon=68.86,
-    )
-    return dataclasses.replace(base, **changes)
 
 
 def make_doc(text: str = "The Taliban captured Kunduz city on Sunday, residents said.") -> Document:
