@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import mapview, settings
-from geo.appstate import page_setup, run_page, show_error
+from geo.appstate import claim_span, page_setup, run_page, show_error
 from geo.errors import ControlmapError
 from geo.model import ControlModel
 from geo.records import STATUSES
@@ -251,9 +251,8 @@ def main() -> None:
         return
     db, model = setup
     st.title("Who controls Afghanistan's provinces")
-    span = model.days()
+    span = claim_span(model)
     if span is None:
-        st.info("The database holds no claims yet: ingest reports first (Ingest page).")
         return
     st.caption(f"{len(model.claims)} claims from the reports, {span[0]:%d %b} to "
                f"{span[1]:%d %b %Y}. Colours follow the claims; hover for details, click "

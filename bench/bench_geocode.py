@@ -41,7 +41,7 @@ TARGET_RATIO = 0.5
 def clear_memos(gaz: gazetteer_mod.Gazetteer) -> None:
     """Forget everything the geocoder memoised about words it has seen."""
     geocode_mod._key.cache_clear()
-    gazetteer_mod._fuzzy_key_cached.cache_clear()
+    gaz.fuzzy_cache.clear()
     gaz.word_cache.clear()
     gaz.window_cache.clear()
 

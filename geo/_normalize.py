@@ -74,9 +74,3 @@ def name_key(name: str) -> str:
     for pattern, repl in _LATIN_RULES:
         folded = pattern.sub(repl, folded)
     return folded
-
-
-def is_capitalized(surface: str) -> bool:
-    """Return True when a surface form starts with a capital letter or is not Latin script."""
-    first = surface[:1]
-    return bool(first) and (first.isupper() or (not first.isascii() and not first.islower()))

@@ -7,6 +7,7 @@ rerun of a page (moving the date slider) costs no database work.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -80,6 +81,15 @@ def page_setup(title: str) -> tuple[str, ControlModel] | None:
     except ControlmapError as err:
         show_error(err)
         return None
+
+
+def claim_span(model: ControlModel) -> tuple[dt.date, dt.date] | None:
+    """Return the first and last day with claims, or None after telling the user there are
+    none yet (pages that need days stop there)."""
+    span = model.days()
+    if span is None:
+        st.info("The database holds no claims yet: ingest reports first (Ingest page).")
+    return span
 
 
 def show_error(err: Exception) -> None:

@@ -261,20 +261,3 @@ def build_timeline(claims: Iterable[Claim]) -> Timeline:
     provinces = {iso: _walk(cs, iso, "province", _province_day) for iso, cs in by_province.items()}
     places = {pid: _walk(cs, pid, "place", _place_day) for pid, cs in by_place.items()}
     return Timeline(provinces, places, place_claims, first, last)
-
-
-def states_on(timeline: Timeline, day: dt.date, provinces: Iterable[str]) -> dict[str, State]:
-    """Return the state of each of ``provinces`` on ``day``."""
-    return {iso: timeline.province_state(iso, day) for iso in provinces}
-
-
-def daily_statuses(timeline: Timeline, provinces: Sequence[str]) -> list[tuple[dt.date, dict]]:
-    """Return, for each day from the first to the last evidence, each province's status."""
-    if timeline.first_day is None:
-        return []
-    out = []
-    day = timeline.first_day
-    while day <= timeline.last_day:
-        out.append((day, {iso: timeline.province_state(iso, day).status for iso in provinces}))
-        day += dt.timedelta(days=1)
-    return out

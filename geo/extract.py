@@ -228,7 +228,6 @@ _DISTANCE_REF = re.compile(
     r"(?:of|from)\s+(?:the\s+)?(?:capital\s*,?\s*)?$",
     re.IGNORECASE,
 )
-_SUB_PROVINCE = ("district", "town", "city", "crossing", "base", "area", "valley", "dam")
 
 
 @dataclass(slots=True)

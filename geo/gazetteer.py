@@ -83,6 +83,8 @@ class Gazetteer:
             self.keys_by_start.setdefault((key[0], len(key)), []).append(key)
         #: memo of the geocoder's first test on a run of words (see geo.geocode)
         self.window_cache: dict[str, bool] = {}
+        #: memo of near-spelling lookups: (key, cutoff) -> closest key or None
+        self.fuzzy_cache: dict[tuple[str, float], str | None] = {}
         self.candidate_regex: re.Pattern[str] | None = None
         self.word_cache: dict[str, bool] = {}
         #: the first characters of every key, and of the key of every name's first word
@@ -107,7 +109,21 @@ class Gazetteer:
 
     def fuzzy_key(self, key: str, cutoff: float = 88.0) -> str | None:
         """Return the closest known key within ``cutoff`` (0-100 similarity), else None."""
-        return _fuzzy_key(self, key, cutoff)
+        cached = self.fuzzy_cache.get((key, cutoff), self)
+        if cached is self:
+            cached = self.fuzzy_cache[(key, cutoff)] = self._closest_key(key, cutoff)
+        return cached
+
+    def _closest_key(self, key: str, cutoff: float) -> str | None:
+        if len(key) < 6:
+            return None
+        # Only keys with the same first letter and a length that can reach the cutoff: a
+        # misspelt first letter is rare once keys fold q/k, e/i and o/u, and it is ~20x faster.
+        spread = max(1, int(len(key) * (100 - cutoff) / 100) + 1)
+        candidates = [k for n in range(len(key) - spread, len(key) + spread + 1)
+                      for k in self.keys_by_start.get((key[0], n), ())]
+        best = process.extractOne(key, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
+        return best[0] if best else None
 
     def search(self, name: str, limit: int = 10) -> list[tuple[Place, float, str]]:
         """Return up to ``limit`` (place, score 0-100, matched spelling), best first.
@@ -133,28 +149,6 @@ class Gazetteer:
 def spelling(name: str) -> str:
     """Return a name folded with hyphens and runs of spaces made one space ("lashkar gah")."""
     return " ".join(fold(name).replace("-", " ").replace("‐", " ").replace("–", " ").split())
-
-
-@lru_cache(maxsize=50_000)
-def _fuzzy_key_cached(gaz_id: int, key: str, cutoff: float) -> str | None:
-    gaz = _GAZETTEERS[gaz_id]
-    if len(key) < 6:
-        return None
-    # Only keys with the same first letter and a length that can reach the cutoff: a
-    # misspelt first letter is rare once keys fold q/k, e/i and o/u, and this is ~20x faster.
-    spread = max(1, int(len(key) * (100 - cutoff) / 100) + 1)
-    candidates = [k for n in range(len(key) - spread, len(key) + spread + 1)
-                  for k in gaz.keys_by_start.get((key[0], n), ())]
-    best = process.extractOne(key, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
-    return best[0] if best else None
-
-
-_GAZETTEERS: dict[int, Gazetteer] = {}
-
-
-def _fuzzy_key(gaz: Gazetteer, key: str, cutoff: float) -> str | None:
-    _GAZETTEERS.setdefault(id(gaz), gaz)
-    return _fuzzy_key_cached(id(gaz), key, cutoff)
 
 
 def _place_from(raw: dict) -> Place:

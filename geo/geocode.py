@@ -80,12 +80,6 @@ def _key(surface: str) -> str:
     return name_key(surface)
 
 
-# Where a name can start: a capitalised (or Arabic-script) word, found by one regex pass;
-# lower-case names are found by a set intersection, so ordinary words cost no Python loop.
-_CAPITALISED_START = re.compile(
-    r"(?<![^\W\d_])(?<!['’])[A-Z\u00c0-\u00de\u0100-\u017f\u0400-\u042f\u0600-\u06ff]"
-)
-_LOWER_WORD = re.compile(r"(?<![^\W\d_])[a-z]+")
 _SENTENCE_BREAK = re.compile(r"[.!?\n]")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo import export, review
-from geo.appstate import page_setup, run_page
+from geo.appstate import claim_span, page_setup, run_page
 
 
 def main() -> None:
@@ -15,9 +15,8 @@ def main() -> None:
         return
     _db, model = setup
     st.title("Export")
-    span = model.days()
+    span = claim_span(model)
     if span is None:
-        st.info("The database holds no claims yet: ingest reports first (Ingest page).")
         return
     st.caption(f"The data covers {span[0].isoformat()} to {span[1].isoformat()}: "
                f"{len(model.claims)} active claims. Rejected claims are left out.")
