@@ -44,6 +44,11 @@ def clear_memos(gaz: gazetteer_mod.Gazetteer) -> None:
     gaz.fuzzy_cache.clear()
     gaz.word_cache.clear()
     gaz.window_cache.clear()
+    gaz.fast_entries.clear()
+    gaz.resolutions.clear()
+    if gaz.scanner is not None:
+        gaz.scanner.verdicts.clear()
+        gaz.scanner.suspects.clear()
 
 
 def ours_pass(texts: list[str], gaz) -> tuple[float, int]:
@@ -84,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     gaz = gazetteer_mod.load_gazetteer()
     load_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    geocode_mod._candidate_regex(gaz)
+    geocode_mod._scanner(gaz)
     regex_s = time.perf_counter() - t0
 
     cold, warm, g_cold, g_warm = [], [], [], []

@@ -87,12 +87,31 @@ class Gazetteer:
         self.fuzzy_cache: dict[tuple[str, float], str | None] = {}
         self.candidate_regex: re.Pattern[str] | None = None
         self.word_cache: dict[str, bool] = {}
+        #: the geocoder's compiled scan (geo._scan.KeywordScanner), built on first use
+        self.scanner = None
+        #: memo: scanned pattern -> its entries when no context rule applies, else None
+        self.fast_entries: dict[str, tuple] = {}
+        #: memo: (scanned spelling, kind hint) -> the resolved mention's fields
+        self.resolutions: dict[tuple[str, str], tuple] = {}
         #: the first characters of every key, and of the key of every name's first word
         #: (a fast test of whether a word can start a name)
         self.key_prefixes = {k[:4] for k in self.keys} | {
             name_key(fold(e.name).replace("-", " ").split()[0])[:4]
             for entries in self.by_key.values() for e in entries
         }
+        #: keys of every name's leading words ("mazar", "mazari", "mazarisharif"): a word
+        #: whose key is none of them starts no name except as a near spelling
+        self.word_prefix_keys = set(self.keys) | {
+            name_key(" ".join(words[:n]))
+            for place in places for name in place.names
+            for words in [fold(name).replace("-", " ").split()] for n in range(1, len(words))
+        }
+        #: keys of the first words of multi-word names ("spin" of Spin Boldak)
+        self.first_word_keys = sorted({
+            name_key(words[0])
+            for place in places for name in place.names
+            for words in [fold(name).replace("-", " ").split()] if len(words) > 1
+        } - {""})
         self.provinces = {p.province_iso: p for p in places if p.kind == "province"}
         self.capitals = {p.province_iso: p for p in places if p.kind == "capital"}
 
@@ -112,6 +131,15 @@ class Gazetteer:
         cached = self.fuzzy_cache.get((key, cutoff), self)
         if cached is self:
             cached = self.fuzzy_cache[(key, cutoff)] = self._closest_key(key, cutoff)
+        return cached
+
+    def fuzzy_first_word(self, key: str, cutoff: float = 85.0) -> str | None:
+        """Return the closest key of a multi-word name's first word within ``cutoff``."""
+        cached = self.fuzzy_cache.get((key, -cutoff), self)
+        if cached is self:
+            best = process.extractOne(key, self.first_word_keys, scorer=fuzz.ratio,
+                                      score_cutoff=cutoff)
+            cached = self.fuzzy_cache[(key, -cutoff)] = best[0] if best else None
         return cached
 
     def _closest_key(self, key: str, cutoff: float) -> str | None:

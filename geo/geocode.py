@@ -15,13 +15,13 @@ Examples
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
 from geo._normalize import name_key
+from geo._scan import KeywordScanner
 from geo.gazetteer import (
     BORDER_PROVINCES,
     KIND_RANK,
@@ -63,6 +63,8 @@ _QUALIFIER = re.compile(
 
 
 _QUALIFYING = ("province", "capital")
+#: Short words that join the parts of a Persian place name ("Qala-i-Naw", "Dasht-e Archi").
+_CONNECTORS = {"e", "i", "ye", "wa", "al", "ul", "el", "o", "u", "y", "da", "de", "di", "of"}
 
 
 @dataclass(slots=True)
@@ -72,7 +74,8 @@ class _Match:
     text: str
     entries: list[NameEntry]
     fuzzy: bool
-    sentence: int
+    #: the scanned spelling when the entries follow from it alone (a memo key), else ""
+    pattern: str = ""
 
 
 @lru_cache(maxsize=200_000)
@@ -246,29 +249,208 @@ def _any_window(gaz: Gazetteer, surface: str) -> bool:
     return any(gaz.fuzzy_key(_key(surface[:end])) for end in words[:2])
 
 
+def _scanner(gaz: Gazetteer) -> KeywordScanner:
+    """Return (cached on the gazetteer) the compiled scan of its spellings."""
+    if gaz.scanner is None:
+        gaz.scanner = KeywordScanner(gaz.spellings, lambda word: _word_verdict(gaz, word))
+    return gaz.scanner
+
+
+# How the scan's findings are judged (see _pattern_rule and _word_verdict).
+_ACCEPT, _ACCEPT_CAPITALISED, _ACCEPT_ALONE, _NEVER, _IF_NAME_GOES_ON, _EXAMINE = range(1, 7)
+_IF_CUE, _IF_CUE_AND_GOES_ON = 7, 8
+
+
+def _pattern_rule(gaz: Gazetteer, pattern: str) -> tuple[int, list[NameEntry] | None, str | None]:
+    """Return (rule, entries, province) for a spelling the scan found (memoised on the
+    gazetteer); ``province`` is the one province all the entries lie in, if any.
+
+    The rules short-cut :func:`_match_at` where its outcome is known from the pattern:
+    a province, capital or country that is no English word is always that place
+    (``_ACCEPT``); one that is also an English word only when capitalised
+    (``_ACCEPT_CAPITALISED``); a district or town unless it sits inside a longer
+    capitalised name (``_ACCEPT_ALONE``); the country itself never (``_NEVER``); a first
+    word of longer names only when a capitalised word or connector follows
+    (``_IF_NAME_GOES_ON``). Everything else is examined word by word (``_EXAMINE``).
+    """
+    cached = gaz.fast_entries.get(pattern)
+    if cached is not None:
+        return cached
+    key = _key(pattern)
+    entries = gaz.entries_for(key)
+    multi_word = " " in pattern or "-" in pattern
+    strong = [e for e in entries if e.place.kind in _STRONG_KINDS]
+    if key in _SKIP_KEYS:
+        rule, kept = _NEVER, None
+    elif not entries:
+        rule, kept = _IF_NAME_GOES_ON, None
+    elif any(e.weak for e in entries) or (multi_word and spelling(pattern) not in gaz.spellings):
+        rule, kept = _EXAMINE, None
+    elif not multi_word and pattern in gaz.english:
+        # capitalised, the word names the strong places only ("China", "Kabul")
+        kept = [e for e in entries if e.place.kind in _STRONG_KINDS or not e.place.province_iso]
+        known = spelling(pattern) in gaz.spellings
+        rule = _ACCEPT_CAPITALISED if kept and known else _EXAMINE
+    else:
+        rule, kept = (_ACCEPT if strong else _ACCEPT_ALONE), entries
+    gaz.fast_entries[pattern] = (rule, kept, _sole_province(kept or []))
+    return gaz.fast_entries[pattern]
+
+
+def _sole_province(entries: list[NameEntry]) -> str | None:
+    """Return the province all ``entries`` lie in, or None (several, or abroad)."""
+    isos = {e.place.province_iso for e in entries}
+    return isos.pop() if len(isos) == 1 else None
+
+
+def _word_verdict(gaz: Gazetteer, word: str) -> int:
+    """Return how to treat a capitalised word that is no known spelling: 0 (no name can
+    start with it); ``_EXAMINE`` (its key is a known name's: a spelling variant);
+    ``_IF_NAME_GOES_ON`` (it starts longer names); ``_IF_CUE`` (a near spelling of a name,
+    so only beside a place cue); ``_IF_CUE_AND_GOES_ON`` (near the first word of one)."""
+    key = _key(word)
+    if key in gaz.by_key:
+        return _EXAMINE
+    if key in gaz.word_prefix_keys:
+        return _IF_NAME_GOES_ON
+    if len(word) < 5 or len(key) < 3:
+        return 0
+    if gaz.fuzzy_key(key) is not None:
+        return _IF_CUE
+    return _IF_CUE_AND_GOES_ON if gaz.fuzzy_first_word(key) is not None else 0
+
+
+_CUE_BEFORE = re.compile(
+    r"(?:(?<![^\W\d_])(?:" + "|".join(sorted(_CUES_BEFORE, key=len, reverse=True))
+    + r")|,)[^\w]*$", re.IGNORECASE,
+)
+_CUE_AFTER = re.compile(
+    r"(?:\W+[^\W\d_]+)?\W+(?:" + "|".join(sorted(_CUES_AFTER, key=len, reverse=True))
+    + r")\b", re.IGNORECASE,
+)
+_NAME_GOES_ON = re.compile(
+    r"[ \t\-‐–\u200c]{1,3}(?:[A-Z]|[^\x00-\x7f]|(?:"
+    + "|".join(sorted(_CONNECTORS, key=len, reverse=True)) + r")(?![^\W\d_]))",
+    re.IGNORECASE,
+)
+
+
+_GAP = re.compile(r"[^\w]*")
+
+
+def _after_titles(lowered: str) -> set[int]:
+    """Return the offsets of the words right after a person's title ("president")."""
+    starts = set()
+    for title in _PERSON_TITLES:
+        at = lowered.find(title)
+        while at >= 0:
+            end = at + len(title)
+            whole = not (at and lowered[at - 1].isalpha()) and not (
+                end < len(lowered) and lowered[end].isalpha())
+            if whole:
+                starts.add(_GAP.match(lowered, end).end())
+            at = lowered.find(title, end)
+    return starts
+
+
+def _cue_nearby(text: str, start: int, end: int) -> bool:
+    """Return True when a place cue or a list may surround the word at start:end (a
+    loose test; :func:`_fuzzy_match` applies the exact one)."""
+    return (_CUE_BEFORE.search(text, max(0, start - 16), start) is not None
+            or _CUE_AFTER.match(text, end, end + 40) is not None)
+
+
+def _capitalised_at(text: str, at: int) -> bool:
+    return 0 <= at < len(text) and (text[at].isupper() or not text[at].isascii())
+
+
+def _beside_capitalised(text: str, start: int, end: int) -> bool:
+    """Return True when capitalised words may sit right before and after start:end."""
+    before = start >= 2 and text[start - 1] == " " and _capitalised_at(
+        text, text.rfind(" ", 0, start - 1) + 1)
+    return before and end < len(text) and text[end] == " " and _capitalised_at(text, end + 1)
+
+
 def _find_matches(text: str, gaz: Gazetteer) -> list[_Match]:
-    breaks = [m.start() for m in _SENTENCE_BREAK.finditer(text)]
+    scan = _scanner(gaz).scan(text)
+    if scan is None:
+        return _examine_each(text, _candidate_starts(text, gaz), gaz)
+    hits, others = scan.hits, scan.others
+    rules = gaz.fast_entries
+    after_titles = _after_titles(scan.lowered)
     matches: list[_Match] = []
     covered = 0
-    for start in _candidate_starts(text, gaz):
+    for start in sorted(hits.keys() | others.keys()):
         if start < covered:
             continue
-        if not _has_window(gaz, text, start):
-            continue
-        tokens, i = _local_tokens(text, start)
-        word = tokens[i][2]
-        capitalised = word[:1].isupper() or not word.isascii()
-        if i and tokens[i - 1][2].lower() in _PERSON_TITLES and capitalised:
-            continue
-        found = _longest_match(text, tokens, i, gaz, capitalised)
-        if found is None:
-            continue
-        j, entries, fuzzy = found
-        end = tokens[j - 1][1]
-        matches.append(_Match(start, end, text[start:end], entries, fuzzy,
-                              bisect.bisect_left(breaks, start)))
-        covered = end
+        hit = hits.get(start)
+        if hit is None:
+            verdict, end = others[start]
+            if verdict != _EXAMINE and not _worth_examining(text, start, end, verdict):
+                continue
+            found = _match_at(text, start, gaz)
+        else:
+            end, pattern = hit
+            rule, entries, _ = rules.get(pattern) or _pattern_rule(gaz, pattern)
+            if rule > _ACCEPT_ALONE:
+                if rule == _NEVER or (rule == _IF_NAME_GOES_ON
+                                      and not _NAME_GOES_ON.match(text, end)):
+                    continue
+                found = _match_at(text, start, gaz)
+            else:
+                # names whose reading no context rule changes, bar a few cheap tests
+                first = text[start]
+                capitalised = first.isupper() or not first.isascii()
+                if (rule == _ACCEPT_CAPITALISED and not capitalised) or (
+                        capitalised and start in after_titles):
+                    continue
+                if rule == _ACCEPT_ALONE and _beside_capitalised(text, start, end):
+                    found = _match_at(text, start, gaz)
+                else:
+                    found = _Match(start, end, text[start:end], entries, False, pattern)
+        if found is not None:
+            matches.append(found)
+            covered = found.end
     return matches
+
+
+def _examine_each(text: str, starts: list[int], gaz: Gazetteer) -> list[_Match]:
+    """Return the matches at ``starts`` examined one by one (texts the scan cannot take)."""
+    matches: list[_Match] = []
+    covered = 0
+    for start in starts:
+        if start >= covered and (found := _match_at(text, start, gaz)) is not None:
+            matches.append(found)
+            covered = found.end
+    return matches
+
+
+def _worth_examining(text: str, start: int, end: int, verdict: int) -> bool:
+    """Return True when the context of a capitalised word that is no known spelling may
+    still make it a name (the verdict says what the word alone allows)."""
+    if verdict in (_IF_NAME_GOES_ON, _IF_CUE_AND_GOES_ON):
+        if _NAME_GOES_ON.match(text, end) is None:
+            return False
+        if verdict == _IF_NAME_GOES_ON:
+            return True
+    return _cue_nearby(text, start, end)
+
+
+def _match_at(text: str, start: int, gaz: Gazetteer) -> _Match | None:
+    """Return the longest name starting at ``start`` that the context allows, if any."""
+    if not _has_window(gaz, text, start):
+        return None
+    tokens, i = _local_tokens(text, start)
+    word = tokens[i][2]
+    capitalised = word[:1].isupper() or not word.isascii()
+    if i and tokens[i - 1][2].lower() in _PERSON_TITLES and capitalised:
+        return None
+    found = _longest_match(text, tokens, i, gaz, capitalised)
+    if found is None:
+        return None
+    j, entries, fuzzy = found
+    end = tokens[j - 1][1]
+    return _Match(start, end, text[start:end], entries, fuzzy)
 
 
 def _longest_match(text, tokens, i, gaz: Gazetteer, capitalised: bool):
@@ -314,7 +496,6 @@ def _english_word_entries(text, tokens, i, j, entries: list[NameEntry],
     return entries if _weak_allowed(text, tokens, i, j) else []
 
 
-_CONNECTORS = {"e", "i", "ye", "wa", "al", "ul", "el", "o", "u", "y", "da", "de", "di", "of"}
 
 
 def _plausible_words(surface: str, rest, gaz: Gazetteer) -> bool:
@@ -361,35 +542,49 @@ def _qualifying_province(text: str, matches: list[_Match], k: int) -> str | None
     return None
 
 
-def _sentence_countries(matches: list[_Match], sentence: int) -> set[str]:
+def _sentence_countries(text: str, matches: list[_Match], k: int) -> set[str]:
+    """Return the countries named (unambiguously) in the sentence of match k."""
+    start = matches[k].start
+    lo = max(text.rfind(ch, 0, start) for ch in ".!?\n")
+    hi = _SENTENCE_BREAK.search(text, start)
+    hi = hi.start() if hi else len(text)
     return {
         e.place.country
         for m in matches
-        if m.sentence == sentence
+        if lo < m.start <= hi
         for e in m.entries
         if e.place.kind == "country" and len(m.entries) == 1
     }
 
 
-def _document_provinces(matches: list[_Match]) -> Counter:
+def _document_provinces(matches: list[_Match], gaz: Gazetteer) -> Counter:
+    """Return how often each province is named unambiguously in the matches."""
+    rules = gaz.fast_entries
     counts: Counter = Counter()
     for m in matches:
-        isos = {e.place.province_iso for e in m.entries}
-        if len(isos) == 1 and None not in isos:
-            counts[isos.pop()] += 1
+        iso = rules[m.pattern][2] if m.pattern else _sole_province(m.entries)
+        if iso is not None:
+            counts[iso] += 1
     return counts
 
 
+_CUE_NEXT = re.compile(
+    r"\s*(" + "|".join(sorted(_CUES_AFTER, key=len, reverse=True)) + r")[.,;:]*(?!\S)",
+    re.IGNORECASE,
+)
+
+
 def _kind_hint(text: str, m: _Match) -> str:
-    following = text[m.end : m.end + 12].lower().split()
-    return _CUES_AFTER.get(following[0].strip(".,;:"), "") if following else ""
+    """Return the kind of place the word right after a match names ("province"), or ""."""
+    following = _CUE_NEXT.match(text, m.end, m.end + 12)
+    return _CUES_AFTER[following[1].lower()] if following else ""
 
 
-def _resolve(text: str, matches: list[_Match], k: int, doc_counts: Counter):
-    """Return (place, confidence, reason) for match k."""
+def _resolve(text: str, matches: list[_Match], k: int, doc_counts: Counter, hint: str):
+    """Return (place, confidence, reason, alone) for match k; ``alone`` is True when the
+    name and the kind hint decided, not the rest of the text."""
     m = matches[k]
     entries = m.entries
-    hint = _kind_hint(text, m)
     base = 0.75 if m.fuzzy else 0.95
     how = f"near spelling of '{entries[0].name}'" if m.fuzzy else "name"
     if hint in ("province", "city", "district"):
@@ -398,34 +593,35 @@ def _resolve(text: str, matches: list[_Match], k: int, doc_counts: Counter):
             entries = preferred
     places = _unique_places(entries)
     if len(places) == 1:
-        return places[0], base, f"{how} of a {places[0].kind}{_where(places[0])}"
+        return places[0], base, f"{how} of a {places[0].kind}{_where(places[0])}", True
     isos = {p.province_iso for p in places}
     if len(isos) == 1:
         best = min(places, key=_rank)
         kinds = " and ".join(sorted({p.kind for p in places}))
-        return best, base, f"{how}: {best.name} is {kinds} alike{_where(best)}"
+        return best, base, f"{how}: {best.name} is {kinds} alike{_where(best)}", True
     shared = f"{len(places)} places share the {how}"
     qualifier = _qualifying_province(text, matches, k)
     inside = [p for p in places if qualifier and p.province_iso == qualifier]
     if inside:
         best = min(inside, key=_rank)
-        return best, base - 0.05, f"{shared}; the text places it in {qualifier}"
-    countries = _sentence_countries(matches, m.sentence)
+        return best, base - 0.05, f"{shared}; the text places it in {qualifier}", False
+    countries = _sentence_countries(text, matches, k)
     abroad = [p for p in places if not p.province_iso and p.country in countries]
     if abroad:
         best = min(abroad, key=_rank)
-        return best, base - 0.1, f"{shared}; the sentence names {best.country}"
+        return best, base - 0.1, f"{shared}; the sentence names {best.country}", False
     for country in countries:
         near = [p for p in places if p.province_iso in BORDER_PROVINCES.get(country, ())]
         if near:
             best = min(near, key=_rank)
-            return best, base - 0.15, f"{shared}; the one near the {country} border"
+            return best, base - 0.15, f"{shared}; the one near the {country} border", False
     in_doc = [p for p in places if doc_counts.get(p.province_iso)]
     if in_doc:
         best = max(in_doc, key=lambda p: (doc_counts[p.province_iso], -_rank(p)[1]))
-        return best, base - 0.25, f"{shared}; {best.province_iso} is named elsewhere in the text"
+        why = f"{shared}; {best.province_iso} is named elsewhere in the text"
+        return best, base - 0.25, why, False
     best = min(places, key=_rank)
-    return best, base - 0.35, f"{shared}; chose the {best.kind} with the largest population"
+    return best, base - 0.35, f"{shared}; chose the {best.kind} with the largest population", False
 
 
 def _kind_family(kind: str) -> str:
@@ -469,16 +665,22 @@ def geocode(text: str, gazetteer: Gazetteer | None = None) -> list[Mention]:
         raise TypeError(f"geocode() needs text as str, got {type(text).__name__}")
     gaz = gazetteer or load_gazetteer()
     matches = _find_matches(text, gaz)
-    doc_counts = _document_provinces(matches)
+    doc_counts = _document_provinces(matches, gaz)
+    memo = gaz.resolutions
     mentions = []
     for k, m in enumerate(matches):
-        place, confidence, reason = _resolve(text, matches, k, doc_counts)
-        mentions.append(
-            Mention(
-                text=m.text, start=m.start, end=m.end, place=place.name,
-                place_id=place.place_id, kind=place.kind, province_iso=place.province_iso,
-                country=place.country, lat=place.lat, lon=place.lon,
-                confidence=round(max(0.05, confidence), 2), reason=reason,
-            )
-        )  # fmt: skip
+        # a memo per spelling (when its place is unique) or per spelling and kind hint
+        resolved = memo.get(m.pattern) if m.pattern else None
+        if resolved is None:
+            hint = _kind_hint(text, m)
+            resolved = memo.get((m.pattern, hint)) if m.pattern else None
+        if resolved is None:
+            place, confidence, reason, alone = _resolve(text, matches, k, doc_counts, hint)
+            resolved = (place.name, place.place_id, place.kind, place.province_iso,
+                        place.country, place.lat, place.lon,
+                        round(max(0.05, confidence), 2), reason)
+            if m.pattern and alone:
+                unique = len(_unique_places(m.entries)) == 1
+                memo[m.pattern if unique else (m.pattern, hint)] = resolved
+        mentions.append(Mention(m.text, m.start, m.end, *resolved))
     return mentions

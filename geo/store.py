@@ -421,7 +421,7 @@ def load_document(conn: sa.Connection, doc_id: int) -> dict:
 
 def load_mentions(conn: sa.Connection, doc_id: int) -> list[Mention]:
     """Return the mentions of a document in text order."""
-    names = [f.name for f in fields(Mention)]
+    names = list(Mention._fields)
     query = (
         sa.select(*(mentions.c[n] for n in names))
         .where(mentions.c.doc_id == doc_id)
@@ -661,7 +661,7 @@ def _claims_query(
 
 
 def _mention_row(mention: Mention, doc_id: int) -> dict:
-    row = {f.name: getattr(mention, f.name) for f in fields(Mention)}
+    row = mention._asdict()
     row["doc_id"] = doc_id
     return row
 
