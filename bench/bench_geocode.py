@@ -46,6 +46,7 @@ def clear_memos(gaz: gazetteer_mod.Gazetteer) -> None:
     gaz.window_cache.clear()
     gaz.fast_entries.clear()
     gaz.resolutions.clear()
+    gaz.hint_free.clear()
     if gaz.scanner is not None:
         gaz.scanner.verdicts.clear()
         gaz.scanner.suspects.clear()

@@ -7,7 +7,7 @@ text. Capitalised words that are no pattern but may still start a name (a spelli
 such as "Lashkargaah", a near spelling such as "Qandahaar") are found by one ``re.findall``
 and a per-word verdict memo, and left to the geocoder's careful, slower path.
 
-The scan only proposes where names may start; :mod:`geo.geocode` decides what they are.
+The scanner only proposes where names may start; :mod:`geo.geocode` decides what they are.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 import ahocorasick_rs
 
 _MAX_GAPS = 3  # joiner variants are generated for names of up to four words
+_LETTERS = re.compile(r"[^\W\d_]+")
 # A capitalised word, or one in Dari script (which has no case).
 _CAPITALISED = re.compile(
     r"[A-Z\u00c0-\u00de\u0100-\u017f\u0400-\u042f\u0600-\u06ff][^\W\d_]+"
@@ -52,90 +52,76 @@ def joiner_variants(name: str) -> set[str]:
     return out
 
 
-@dataclass
-class Scan:
-    """Where names may start in one text.
+class KeywordScanner:
+    """An automaton over every spelling of a gazetteer, and a memo of the other words.
 
-    ``hits`` maps a start offset to the end offset and pattern of the longest pattern found
-    there (whole words only); ``others`` maps the start of a capitalised word that is no
-    pattern to (verdict, end), the verdict being what the word verdict function said of
-    it; ``lowered`` is the lower-cased text.
+    Parameters
+    ----------
+    spellings
+        The names to find (any case).
+    markers
+        Lower-case words found alongside (person titles, place cues); none may be a
+        spelling.
+    word_verdict
+        Says of a capitalised word that is no spelling whether it may start a name: 0 when
+        not, else a verdict number that :meth:`unmatched_words` hands back with it.
+    next_word
+        A regex of what must follow a word whose verdict is in ``need_next`` (its group 1
+        is the next word); other occurrences of such words are not reported.
     """
 
-    lowered: str
-    hits: dict[int, tuple[int, str]] = field(default_factory=dict)
-    others: dict[int, tuple[int, int]] = field(default_factory=dict)
-
-
-class KeywordScanner:
-    """An automaton over every spelling of a gazetteer."""
-
-    def __init__(self, spellings: Iterable[str], word_verdict: Callable[[str], int]):
+    def __init__(self, spellings: Iterable[str], markers: Iterable[str],
+                 word_verdict: Callable[[str], int], next_word: str,
+                 need_next: frozenset[int]):
         patterns = set()
         for name in spellings:
             patterns |= joiner_variants(name)
-        self.patterns = sorted(p for p in patterns if len(p) >= 3)
-        # Standard match kind with overlapping matches: every pattern at every offset, so
-        # that "Kahmard" is still found where "Kahmard district" runs on ("districts").
-        # A DFA takes ~0.4 s more to build than the default NFA but scans ~1.5x faster.
+        patterns = {p for p in patterns if len(p) >= 3}
+        marker_set = set(markers)
+        if marker_set & patterns:
+            raise ValueError(f"markers that are spellings: {marker_set & patterns}")
+        #: every pattern then every marker: indexes from ``first_marker`` on are markers
+        self.words = sorted(patterns) + sorted(marker_set)
+        self.first_marker = len(patterns)
+        self.pattern_set = frozenset(patterns)
+        # The longest pattern at the leftmost start, not overlapping: the caller looks
+        # closer where one runs into a longer word ("Kahmard district" in "districts").
         self._automaton = ahocorasick_rs.AhoCorasick(
-            self.patterns, implementation=ahocorasick_rs.Implementation.DFA)
-        self._pattern_set = frozenset(self.patterns)
+            self.words, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
         self._word_verdict = word_verdict
+        self._next_word = next_word
+        self._need_next = need_next
         #: memo: capitalised word that is no pattern -> its verdict (0: no name starts so)
         self.verdicts: dict[str, int] = {}
-        #: the memo's words with a verdict other than 0
-        self.suspects: set[str] = set()
+        #: memo: the words with a verdict other than 0 -> the regex of their occurrences
+        self.suspects: dict[str, re.Pattern[str]] = {}
 
-    def scan(self, text: str) -> Scan | None:
-        """Return the offsets where names may start, or None when the fast scan cannot be
-        used (lower-casing changes the text's length)."""
-        lowered = text.lower()
-        if len(lowered) != len(text):
-            return None
-        result = Scan(lowered)
-        hits = result.hits
-        patterns = self.patterns
-        size = len(text)
-        for index, start, end in self._automaton.find_matches_as_indexes(lowered, overlapping=True):
-            # whole words only ("bala" in "balance" is no name); the longest one per start
-            if start and (lowered[start - 1].isalnum() or lowered[start - 1] == "_"):
-                continue
-            if end < size and lowered[end].isalpha():
-                continue
-            if start not in hits or end > hits[start][0]:
-                hits[start] = (end, patterns[index])
-        result.others = self._unmatched_words(text, hits)
-        return result
+    def find(self, lowered: str) -> list[tuple[int, int, int]]:
+        """Return (word index, start, end) of the patterns and markers in ``lowered``, a
+        lower-cased text, leftmost-longest and not overlapping; the caller checks that
+        they are whole words."""
+        return self._automaton.find_matches_as_indexes(lowered)
 
-    def _unmatched_words(self, text: str, hits: dict) -> dict[int, tuple[int, int]]:
-        """Return {offset: (verdict, end)} of the capitalised words that no pattern covers
-        but that may start a name (spelling variants, near spellings)."""
+    def unmatched_words(self, text: str, skip: set[int]) -> list[tuple[int, int, int, str]]:
+        """Return (offset, verdict, end, next word) of the capitalised words that are no
+        pattern but may start a name (spelling variants, near spellings), except at the
+        offsets in ``skip``; the next word is given for the verdicts that need one."""
         words = set(_CAPITALISED.findall(text))
-        verdicts = self.verdicts
+        verdicts, suspects = self.verdicts, self.suspects
         # set operations in C: only words never seen before get a verdict computed
         for word in words.difference(verdicts):
-            verdict = 0 if word.lower() in self._pattern_set else self._word_verdict(word)
+            verdict = 0 if word.lower() in self.pattern_set else self._word_verdict(word)
             verdicts[word] = verdict
             if verdict:
-                self.suspects.add(word)
-        others: dict[int, tuple[int, int]] = {}
-        for word in words.intersection(self.suspects):
+                follow = self._next_word if verdict in self._need_next else r"(?![^\W\d_])()"
+                # the literal first (sre then skips ahead fast), the word start checked after
+                literal = re.escape(word)
+                suspects[word] = re.compile(f"{literal}(?<![^\\W\\d_]{literal}){follow}")
+        found = []
+        for word in words.intersection(suspects):
             verdict = verdicts[word]
-            for start in _word_offsets(text, word, hits):
-                others[start] = (verdict, start + len(word))
-        return others
-
-
-def _word_offsets(text: str, word: str, hits: dict) -> list[int]:
-    """Return where ``word`` occurs in ``text`` as a whole word, except where a hit starts."""
-    out = []
-    at = text.find(word)
-    while at >= 0:
-        end = at + len(word)
-        whole = not (at and text[at - 1].isalpha()) and not (
-            end < len(text) and text[end].isalpha())
-        if whole and at not in hits:
-            out.append(at)
-        at = text.find(word, end)
-    return out
+            for hit in suspects[word].finditer(text):
+                start = hit.start()
+                if start not in skip:
+                    found.append((start, verdict, start + len(word), hit[1]))
+        return found

@@ -92,7 +92,9 @@ class Gazetteer:
         #: memo: scanned pattern -> its entries when no context rule applies, else None
         self.fast_entries: dict[str, tuple] = {}
         #: memo: (scanned spelling, kind hint) -> the resolved mention's fields
-        self.resolutions: dict[tuple[str, str], tuple] = {}
+        self.resolutions: dict[str | tuple[str, str], tuple] = {}
+        #: the scanned spellings whose resolution no kind hint changes (one place)
+        self.hint_free: set[str] = set()
         #: the first characters of every key, and of the key of every name's first word
         #: (a fast test of whether a word can start a name)
         self.key_prefixes = {k[:4] for k in self.keys} | {
@@ -106,6 +108,16 @@ class Gazetteer:
             for place in places for name in place.names
             for words in [fold(name).replace("-", " ").split()] for n in range(1, len(words))
         }
+        #: first word key -> the first letters of the keys of the words that follow it in
+        #: some name ("khan" -> "a..." for Khan Abad)
+        self.continuations: dict[str, str] = {}
+        for place in places:
+            for name in place.names:
+                words = fold(name).replace("-", " ").split()
+                for n in range(1, len(words)):
+                    head, nxt = name_key(" ".join(words[:n])), name_key(words[n])[:1]
+                    if nxt not in self.continuations.get(head, ""):
+                        self.continuations[head] = self.continuations.get(head, "") + nxt
         #: keys of the first words of multi-word names ("spin" of Spin Boldak)
         self.first_word_keys = sorted({
             name_key(words[0])
@@ -134,10 +146,12 @@ class Gazetteer:
         return cached
 
     def fuzzy_first_word(self, key: str, cutoff: float = 85.0) -> str | None:
-        """Return the closest key of a multi-word name's first word within ``cutoff``."""
+        """Return the closest key of a multi-word name's first word within ``cutoff``
+        (among those with the same initial, as :meth:`fuzzy_key` does)."""
         cached = self.fuzzy_cache.get((key, -cutoff), self)
         if cached is self:
-            best = process.extractOne(key, self.first_word_keys, scorer=fuzz.ratio,
+            same_initial = [k for k in self.first_word_keys if k[:1] == key[:1]]
+            best = process.extractOne(key, same_initial, scorer=fuzz.ratio,
                                       score_cutoff=cutoff)
             cached = self.fuzzy_cache[(key, -cutoff)] = best[0] if best else None
         return cached

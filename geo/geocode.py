@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from geo._normalize import name_key
 from geo._scan import KeywordScanner
@@ -67,8 +67,7 @@ _QUALIFYING = ("province", "capital")
 _CONNECTORS = {"e", "i", "ye", "wa", "al", "ul", "el", "o", "u", "y", "da", "de", "di", "of"}
 
 
-@dataclass(slots=True)
-class _Match:
+class _Match(NamedTuple):
     start: int
     end: int
     text: str
@@ -76,6 +75,12 @@ class _Match:
     fuzzy: bool
     #: the scanned spelling when the entries follow from it alone (a memo key), else ""
     pattern: str = ""
+    #: the mention's fields after the span when known from the memo (see _mentions)
+    fields: tuple | None = None
+
+
+# What NamedTuple._make does, without its checks: the hot loops make thousands per second.
+_new_tuple = tuple.__new__
 
 
 @lru_cache(maxsize=200_000)
@@ -252,7 +257,11 @@ def _any_window(gaz: Gazetteer, surface: str) -> bool:
 def _scanner(gaz: Gazetteer) -> KeywordScanner:
     """Return (cached on the gazetteer) the compiled scan of its spellings."""
     if gaz.scanner is None:
-        gaz.scanner = KeywordScanner(gaz.spellings, lambda word: _word_verdict(gaz, word))
+        gaz.scanner = KeywordScanner(
+            gaz.spellings, _PERSON_TITLES,
+            lambda word: _word_verdict(gaz, word),
+            next_word=_NEXT_NAME_WORD.pattern,
+            need_next=frozenset((_IF_NAME_GOES_ON, _IF_CUE_AND_GOES_ON)))
     return gaz.scanner
 
 
@@ -309,6 +318,8 @@ def _word_verdict(gaz: Gazetteer, word: str) -> int:
     ``_IF_NAME_GOES_ON`` (it starts longer names); ``_IF_CUE`` (a near spelling of a name,
     so only beside a place cue); ``_IF_CUE_AND_GOES_ON`` (near the first word of one)."""
     key = _key(word)
+    if key in _SKIP_KEYS:
+        return 0  # longer names that start so ("Afghan-India Friendship Dam") are patterns
     if key in gaz.by_key:
         return _EXAMINE
     if key in gaz.word_prefix_keys:
@@ -328,6 +339,10 @@ _CUE_AFTER = re.compile(
     r"(?:\W+[^\W\d_]+)?\W+(?:" + "|".join(sorted(_CUES_AFTER, key=len, reverse=True))
     + r")\b", re.IGNORECASE,
 )
+_NEXT_NAME_WORD = re.compile(
+    r"[ \t\-‐–\u200c]{1,3}((?:[A-Z]|[^\x00-\x7f])[^\W\d_]*|(?i:"
+    + "|".join(sorted(_CONNECTORS, key=len, reverse=True)) + r")(?![^\W\d_]))"
+)
 _NAME_GOES_ON = re.compile(
     r"[ \t\-‐–\u200c]{1,3}(?:[A-Z]|[^\x00-\x7f]|(?:"
     + "|".join(sorted(_CONNECTORS, key=len, reverse=True)) + r")(?![^\W\d_]))",
@@ -336,21 +351,6 @@ _NAME_GOES_ON = re.compile(
 
 
 _GAP = re.compile(r"[^\w]*")
-
-
-def _after_titles(lowered: str) -> set[int]:
-    """Return the offsets of the words right after a person's title ("president")."""
-    starts = set()
-    for title in _PERSON_TITLES:
-        at = lowered.find(title)
-        while at >= 0:
-            end = at + len(title)
-            whole = not (at and lowered[at - 1].isalpha()) and not (
-                end < len(lowered) and lowered[end].isalpha())
-            if whole:
-                starts.add(_GAP.match(lowered, end).end())
-            at = lowered.find(title, end)
-    return starts
 
 
 def _cue_nearby(text: str, start: int, end: int) -> bool:
@@ -371,68 +371,108 @@ def _beside_capitalised(text: str, start: int, end: int) -> bool:
     return before and end < len(text) and text[end] == " " and _capitalised_at(text, end + 1)
 
 
-def _find_matches(text: str, gaz: Gazetteer) -> list[_Match]:
-    scan = _scanner(gaz).scan(text)
-    if scan is None:
-        return _examine_each(text, _candidate_starts(text, gaz), gaz)
-    hits, others = scan.hits, scan.others
-    rules = gaz.fast_entries
-    after_titles = _after_titles(scan.lowered)
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+class _FirstPass(NamedTuple):
+    """What the scan of a text found: names read without context (``matches``), and the
+    offsets the careful path must examine (``examine``; all when the text could not be
+    scanned)."""
+
+    matches: list[_Match]
+    examine: list[int]
+
+
+def _first_pass(text: str, gaz: Gazetteer) -> _FirstPass:
+    """Return the names the compiled scan finds in ``text`` and where to look closer.
+
+    One loop over the automaton's findings, in text order: person titles are noted; a
+    spelling whose reading no context rule changes (see :func:`_pattern_rule`) is accepted
+    after a few cheap tests, with its mention's fields from the memo when they are known;
+    anything else goes to ``examine``.
+    """
+    scanner = _scanner(gaz)
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a case mapping that changes lengths: no scan
+        return _FirstPass([], _candidate_starts(text, gaz))
+    words, first_marker, pattern_set = scanner.words, scanner.first_marker, scanner.pattern_set
+    rules, memo, hint_free = gaz.fast_entries, gaz.resolutions, gaz.hint_free
+    size = len(text)
     matches: list[_Match] = []
-    covered = 0
-    for start in sorted(hits.keys() | others.keys()):
-        if start < covered:
+    examine: list[int] = []
+    seen: set[int] = set()
+    title_end = -99
+    for index, start, end in scanner.find(lowered):
+        if start:
+            before = lowered[start - 1]
+            if before.isalnum() or before == "_":
+                continue  # inside a word: "bala" in "balance"
+        runs_on = end < size and lowered[end].isalpha()
+        if index >= first_marker:  # a person's title
+            if not runs_on:
+                title_end = end
             continue
-        hit = hits.get(start)
-        if hit is None:
-            verdict, end = others[start]
-            if verdict != _EXAMINE and not _worth_examining(text, start, end, verdict):
-                continue
-            found = _match_at(text, start, gaz)
-        else:
-            end, pattern = hit
-            rule, entries, _ = rules.get(pattern) or _pattern_rule(gaz, pattern)
-            if rule > _ACCEPT_ALONE:
-                if rule == _NEVER or (rule == _IF_NAME_GOES_ON
-                                      and not _NAME_GOES_ON.match(text, end)):
-                    continue
-                found = _match_at(text, start, gaz)
+        seen.add(start)
+        if runs_on:
+            # "Kahmard district" in "Kahmard districts": a shorter name may end inside if
+            # the first word is one; other words are judged by their capital letter below
+            if _LETTERS.match(lowered, start).group() in pattern_set:
+                examine.append(start)
             else:
-                # names whose reading no context rule changes, bar a few cheap tests
-                first = text[start]
-                capitalised = first.isupper() or not first.isascii()
-                if (rule == _ACCEPT_CAPITALISED and not capitalised) or (
-                        capitalised and start in after_titles):
-                    continue
-                if rule == _ACCEPT_ALONE and _beside_capitalised(text, start, end):
-                    found = _match_at(text, start, gaz)
-                else:
-                    found = _Match(start, end, text[start:end], entries, False, pattern)
-        if found is not None:
-            matches.append(found)
-            covered = found.end
-    return matches
+                seen.discard(start)
+            continue
+        word = words[index]
+        rule, entries, _ = rules.get(word) or _pattern_rule(gaz, word)
+        if rule > _ACCEPT_ALONE:
+            if rule != _NEVER and (rule != _IF_NAME_GOES_ON or _NAME_GOES_ON.match(text, end)):
+                examine.append(start)
+            continue
+        first = text[start]
+        if first.isupper() or not first.isascii():
+            if start - title_end < 16 and _GAP.fullmatch(text, title_end, start):
+                continue  # "President Ghani"
+        elif rule == _ACCEPT_CAPITALISED:
+            continue  # "china" is crockery
+        if rule == _ACCEPT_ALONE and _beside_capitalised(text, start, end):
+            examine.append(start)
+            continue
+        fields = memo.get(word)
+        if fields is not None and word not in hint_free and (
+                text[end + 1 : end + 2] in _CUE_INITIALS and _CUE_NEXT.match(text, end, end + 12)):
+            fields = None  # "Kandahar province": the cue may change the place
+        matches.append(_new_tuple(_Match, (start, end, text[start:end], entries, False, word,
+                                           fields)))
+    examine += [start for start, verdict, end, second in scanner.unmatched_words(text, seen)
+                if _worth_examining(text, start, end, verdict, second, gaz)]
+    return _FirstPass(matches, examine)
 
 
-def _examine_each(text: str, starts: list[int], gaz: Gazetteer) -> list[_Match]:
-    """Return the matches at ``starts`` examined one by one (texts the scan cannot take)."""
+def _careful_merge(text: str, first: _FirstPass, gaz: Gazetteer) -> list[_Match]:
+    """Return the first pass's matches merged with what the careful path finds at the
+    offsets it could not judge, in text order and not overlapping."""
+    todo = sorted([*first.matches, *first.examine],
+                  key=lambda item: item if isinstance(item, int) else item[0])
     matches: list[_Match] = []
     covered = 0
-    for start in starts:
-        if start >= covered and (found := _match_at(text, start, gaz)) is not None:
+    for item in todo:
+        found = _match_at(text, item, gaz) if isinstance(item, int) else item
+        if found is not None and found.start >= covered:
             matches.append(found)
             covered = found.end
     return matches
 
 
-def _worth_examining(text: str, start: int, end: int, verdict: int) -> bool:
+def _worth_examining(text: str, start: int, end: int, verdict: int, second: str,
+                     gaz: Gazetteer) -> bool:
     """Return True when the context of a capitalised word that is no known spelling may
-    still make it a name (the verdict says what the word alone allows)."""
-    if verdict in (_IF_NAME_GOES_ON, _IF_CUE_AND_GOES_ON):
-        if _NAME_GOES_ON.match(text, end) is None:
-            return False
-        if verdict == _IF_NAME_GOES_ON:
-            return True
+    still make it a name (the verdict says what the word alone allows; ``second`` is the
+    capitalised word or connector after it, for the verdicts that need one)."""
+    if verdict == _EXAMINE:
+        return True
+    if verdict == _IF_NAME_GOES_ON:
+        # "Khan Abad" may be a name, "Khan said" or "Mohammad Noor" are not
+        return second.lower() in _CONNECTORS or _key(second)[:1] in gaz.continuations.get(
+            _key(text[start:end]), "")
     return _cue_nearby(text, start, end)
 
 
@@ -568,6 +608,7 @@ def _document_provinces(matches: list[_Match], gaz: Gazetteer) -> Counter:
     return counts
 
 
+_CUE_INITIALS = frozenset(c for cue in _CUES_AFTER for c in (cue[0], cue[0].upper()))
 _CUE_NEXT = re.compile(
     r"\s*(" + "|".join(sorted(_CUES_AFTER, key=len, reverse=True)) + r")[.,;:]*(?!\S)",
     re.IGNORECASE,
@@ -664,23 +705,45 @@ def geocode(text: str, gazetteer: Gazetteer | None = None) -> list[Mention]:
     if not isinstance(text, str):
         raise TypeError(f"geocode() needs text as str, got {type(text).__name__}")
     gaz = gazetteer or load_gazetteer()
-    matches = _find_matches(text, gaz)
-    doc_counts = _document_provinces(matches, gaz)
+    first = _first_pass(text, gaz)
+    matches = _careful_merge(text, first, gaz) if first.examine else first.matches
+    return _mentions(text, matches, gaz)
+
+
+def _mentions(text: str, matches: list[_Match], gaz: Gazetteer) -> list[Mention]:
+    """Return the mentions of ``matches``, resolving those without memoised fields."""
     memo = gaz.resolutions
-    mentions = []
+    doc_counts: Counter | None = None
+    mentions: list[Mention] = []
+    append = mentions.append
     for k, m in enumerate(matches):
-        # a memo per spelling (when its place is unique) or per spelling and kind hint
-        resolved = memo.get(m.pattern) if m.pattern else None
-        if resolved is None:
+        fields = m[6]
+        if fields is None:
+            # Memo: a scanned spelling -> its mention's fields (when one place has the
+            # name, or no place cue follows), or (spelling, kind hint) -> them.
             hint = _kind_hint(text, m)
-            resolved = memo.get((m.pattern, hint)) if m.pattern else None
-        if resolved is None:
-            place, confidence, reason, alone = _resolve(text, matches, k, doc_counts, hint)
-            resolved = (place.name, place.place_id, place.kind, place.province_iso,
-                        place.country, place.lat, place.lon,
-                        round(max(0.05, confidence), 2), reason)
-            if m.pattern and alone:
-                unique = len(_unique_places(m.entries)) == 1
-                memo[m.pattern if unique else (m.pattern, hint)] = resolved
-        mentions.append(Mention(m.text, m.start, m.end, *resolved))
+            pattern = m.pattern
+            key = pattern if not hint or pattern in gaz.hint_free else (pattern, hint)
+            fields = memo.get(key) if pattern else None
+            if fields is None:
+                if doc_counts is None:
+                    doc_counts = _document_provinces(matches, gaz)
+                fields = _resolved(text, matches, k, doc_counts, hint, gaz)
+        append(_new_tuple(Mention, (m[2], m[0], m[1], *fields)))
     return mentions
+
+
+def _resolved(text: str, matches: list[_Match], k: int, doc_counts: Counter, hint: str,
+              gaz: Gazetteer) -> tuple:
+    """Return the resolved fields of match k's mention, memoised when context-free."""
+    m = matches[k]
+    place, confidence, reason, alone = _resolve(text, matches, k, doc_counts, hint)
+    resolved = (place.name, place.place_id, place.kind, place.province_iso, place.country,
+                place.lat, place.lon, round(max(0.05, confidence), 2), reason)
+    if m.pattern and alone:
+        if len(_unique_places(m.entries)) == 1:
+            gaz.hint_free.add(m.pattern)
+            gaz.resolutions[m.pattern] = resolved
+        else:
+            gaz.resolutions[(m.pattern, hint) if hint else m.pattern] = resolved
+    return resolved
