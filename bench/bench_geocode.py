@@ -3,9 +3,10 @@
 Every available source text (the seed article, the dev reports, the demo reports; see
 ``bench/_corpus.py``) is padded or cut to about the seed's 2.6 KB, and one *pass* geocodes
 all of them. A **cold** pass runs after clearing every memo the geocoder keeps (the
-``_key`` and fuzzy-key LRU caches and the gazetteer's per-word and per-window verdicts),
-so every word is seen for the first time; **warm** passes run with those memos full. The
-gazetteer load and the one-off compile of its candidate regex are reported apart.
+``_key`` LRU cache and ``Gazetteer.clear_memos()``: near spellings, verdicts on words and
+windows, rules and resolutions of spellings), so every word is seen for the first time;
+**warm** passes run with those memos full. The gazetteer load and the one-off build of the
+geocoder's automaton are reported apart.
 geotext is timed on the same texts in the same process (its cold pass after ``re.purge()``).
 
     .venv/bin/python bench/bench_geocode.py [--quick] [--repeat N] [--profile]
@@ -41,15 +42,7 @@ TARGET_RATIO = 0.5
 def clear_memos(gaz: gazetteer_mod.Gazetteer) -> None:
     """Forget everything the geocoder memoised about words it has seen."""
     geocode_mod._key.cache_clear()
-    gaz.fuzzy_cache.clear()
-    gaz.word_cache.clear()
-    gaz.window_cache.clear()
-    gaz.fast_entries.clear()
-    gaz.resolutions.clear()
-    gaz.hint_free.clear()
-    if gaz.scanner is not None:
-        gaz.scanner.verdicts.clear()
-        gaz.scanner.suspects.clear()
+    gaz.clear_memos()
 
 
 def ours_pass(texts: list[str], gaz) -> tuple[float, int]:
@@ -128,7 +121,7 @@ def main(argv: list[str] | None = None) -> None:
         ["pass", "controlmap art/s", "ms/article", "geotext art/s", "ms/article",
          "ratio", f">= {TARGET_RATIO}x?"], rows))
     print()
-    startup = (f"gazetteer load {load_s * 1e3:.0f} ms + candidate regex "
+    startup = (f"gazetteer load {load_s * 1e3:.0f} ms + automaton build "
                f"{regex_s * 1e3:.0f} ms")
     print(_corpus.table(
         ["", "controlmap", "geotext"],

@@ -19,7 +19,9 @@ from collections.abc import Callable, Iterable
 import ahocorasick_rs
 
 _MAX_GAPS = 3  # joiner variants are generated for names of up to four words
+_REINDEX_AFTER = 16  # new suspects found one by one before their automaton is rebuilt
 _LETTERS = re.compile(r"[^\W\d_]+")
+_CAPITALISED_ASCII = re.compile(r"[A-Z][A-Za-z]+")  # the same on ASCII text, but faster
 # A capitalised word, or one in Dari script (which has no case).
 _CAPITALISED = re.compile(
     r"[A-Z\u00c0-\u00de\u0100-\u017f\u0400-\u042f\u0600-\u06ff][^\W\d_]+"
@@ -89,12 +91,24 @@ class KeywordScanner:
         self._automaton = ahocorasick_rs.AhoCorasick(
             self.words, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
         self._word_verdict = word_verdict
-        self._next_word = next_word
+        self._next_word = re.compile(next_word)
         self._need_next = need_next
         #: memo: capitalised word that is no pattern -> its verdict (0: no name starts so)
         self.verdicts: dict[str, int] = {}
-        #: memo: the words with a verdict other than 0 -> the regex of their occurrences
-        self.suspects: dict[str, re.Pattern[str]] = {}
+        #: the memo's words with a verdict other than 0
+        self.suspects: set[str] = set()
+        # The suspects are found in a text by a second automaton, rebuilt as they grow.
+        self._suspect_words: list[str] = []
+        self._suspect_index: frozenset[str] = frozenset()
+        self._suspect_automaton = None
+        self._unindexed: set[str] = set()
+
+    def forget_words(self) -> None:
+        """Forget the verdicts on words seen so far (a cold start, for benchmarks)."""
+        self.verdicts.clear()
+        self.suspects.clear()
+        self._suspect_words, self._suspect_index = [], frozenset()
+        self._suspect_automaton, self._unindexed = None, set()
 
     def find(self, lowered: str) -> list[tuple[int, int, int]]:
         """Return (word index, start, end) of the patterns and markers in ``lowered``, a
@@ -102,26 +116,63 @@ class KeywordScanner:
         they are whole words."""
         return self._automaton.find_matches_as_indexes(lowered)
 
-    def unmatched_words(self, text: str, skip: set[int]) -> list[tuple[int, int, int, str]]:
+    def unmatched_words(self, text: str,
+                        taken: Callable[[], set[int]]) -> list[tuple[int, int, int, str]]:
         """Return (offset, verdict, end, next word) of the capitalised words that are no
         pattern but may start a name (spelling variants, near spellings), except at the
-        offsets in ``skip``; the next word is given for the verdicts that need one."""
-        words = set(_CAPITALISED.findall(text))
-        verdicts, suspects = self.verdicts, self.suspects
+        offsets ``taken()`` returns (called only when needed); the next word is given for
+        the verdicts that need one."""
+        words = set((_CAPITALISED_ASCII if text.isascii() else _CAPITALISED).findall(text))
+        verdicts = self.verdicts
         # set operations in C: only words never seen before get a verdict computed
         for word in words.difference(verdicts):
             verdict = 0 if word.lower() in self.pattern_set else self._word_verdict(word)
             verdicts[word] = verdict
             if verdict:
-                follow = self._next_word if verdict in self._need_next else r"(?![^\W\d_])()"
-                # the literal first (sre then skips ahead fast), the word start checked after
-                literal = re.escape(word)
-                suspects[word] = re.compile(f"{literal}(?<![^\\W\\d_]{literal}){follow}")
-        found = []
-        for word in words.intersection(suspects):
-            verdict = verdicts[word]
-            for hit in suspects[word].finditer(text):
-                start = hit.start()
-                if start not in skip:
-                    found.append((start, verdict, start + len(word), hit[1]))
+                self.suspects.add(word)
+        found: list[tuple[int, int, int, str]] = []
+        present = words.intersection(self.suspects)
+        if not present:
+            return found
+        skip = taken()
+        unindexed = present.difference(self._suspect_index)
+        if unindexed:
+            # new suspects: found one by one now, in the suspects' automaton once enough
+            self._unindexed |= unindexed
+            if len(self._unindexed) >= _REINDEX_AFTER:
+                self._reindex_suspects()
+            for word in unindexed:
+                at = text.find(word)
+                while at >= 0:
+                    self._keep(text, word, at, skip, found)
+                    at = text.find(word, at + len(word))
+            present = present - unindexed
+        if present:
+            words_ = self._suspect_words
+            for index, start, _ in self._suspect_automaton.find_matches_as_indexes(text):
+                word = words_[index]
+                if word in present:
+                    self._keep(text, word, start, skip, found)
         return found
+
+    def _keep(self, text: str, word: str, at: int, skip: set[int],
+              found: list[tuple[int, int, int, str]]) -> None:
+        """Add the occurrence of ``word`` at ``at`` to ``found`` when it is a whole word,
+        not taken, and followed as its verdict needs."""
+        end = at + len(word)
+        if at in skip or (at and text[at - 1].isalpha()) or (
+                end < len(text) and text[end].isalpha()):
+            return
+        verdict = self.verdicts[word]
+        if verdict not in self._need_next:
+            found.append((at, verdict, end, ""))
+        elif following := self._next_word.match(text, end):
+            found.append((at, verdict, end, following[1]))
+
+    def _reindex_suspects(self) -> None:
+        """Rebuild the automaton of the suspects (original case, whole text in one call)."""
+        self._suspect_words = sorted(self.suspects)
+        self._suspect_index = frozenset(self._suspect_words)
+        self._suspect_automaton = ahocorasick_rs.AhoCorasick(
+            self._suspect_words, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+        self._unindexed = set()

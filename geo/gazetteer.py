@@ -15,7 +15,6 @@ Examples
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -65,7 +64,6 @@ class Gazetteer:
         self.by_id = {p.place_id: p for p in places}
         self.notes = notes
         self.by_key: dict[str, list[NameEntry]] = {}
-        self.first_words: set[str] = set()
         self.spellings: set[str] = set()
         for place in places:
             for name in place.names:
@@ -75,7 +73,6 @@ class Gazetteer:
                 entries = self.by_key.setdefault(key, [])
                 if all(e.place.place_id != place.place_id for e in entries):
                     entries.append(NameEntry(place, name, name in weak.get(place.place_id, ())))
-                self.first_words.add(fold(name).replace("-", " ").split()[0])
                 self.spellings.add(spelling(name))
         self.keys = list(self.by_key)
         self.keys_by_start: dict[tuple[str, int], list[str]] = {}
@@ -85,8 +82,6 @@ class Gazetteer:
         self.window_cache: dict[str, bool] = {}
         #: memo of near-spelling lookups: (key, cutoff) -> closest key or None
         self.fuzzy_cache: dict[tuple[str, float], str | None] = {}
-        self.candidate_regex: re.Pattern[str] | None = None
-        self.word_cache: dict[str, bool] = {}
         #: the geocoder's compiled scan (geo._scan.KeywordScanner), built on first use
         self.scanner = None
         #: memo: scanned pattern -> its entries when no context rule applies, else None
@@ -108,16 +103,15 @@ class Gazetteer:
             for place in places for name in place.names
             for words in [fold(name).replace("-", " ").split()] for n in range(1, len(words))
         }
-        #: first word key -> the first letters of the keys of the words that follow it in
-        #: some name ("khan" -> "a..." for Khan Abad)
-        self.continuations: dict[str, str] = {}
+        #: key of a name's leading words -> the first two letters of the key of the word
+        #: that follows them in some name ("khan" -> {"ab", ...} for Khan Abad)
+        self.continuations: dict[str, set[str]] = {}
         for place in places:
             for name in place.names:
                 words = fold(name).replace("-", " ").split()
                 for n in range(1, len(words)):
-                    head, nxt = name_key(" ".join(words[:n])), name_key(words[n])[:1]
-                    if nxt not in self.continuations.get(head, ""):
-                        self.continuations[head] = self.continuations.get(head, "") + nxt
+                    head = name_key(" ".join(words[:n]))
+                    self.continuations.setdefault(head, set()).add(name_key(words[n])[:2])
         #: keys of the first words of multi-word names ("spin" of Spin Boldak)
         self.first_word_keys = sorted({
             name_key(words[0])
@@ -126,6 +120,17 @@ class Gazetteer:
         } - {""})
         self.provinces = {p.province_iso: p for p in places if p.kind == "province"}
         self.capitals = {p.province_iso: p for p in places if p.kind == "capital"}
+
+    def clear_memos(self) -> None:
+        """Forget what the geocoder memoised on this gazetteer (a cold start, for
+        benchmarks); its compiled automaton stays."""
+        self.window_cache.clear()
+        self.fuzzy_cache.clear()
+        self.fast_entries.clear()
+        self.resolutions.clear()
+        self.hint_free.clear()
+        if self.scanner is not None:
+            self.scanner.forget_words()
 
     def __len__(self) -> int:
         return len(self.places)

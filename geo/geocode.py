@@ -7,6 +7,14 @@ geocoder prefers, in order: a province named right after it ("Dawlat Abad in Far
 "X district of Y province"), a neighbouring country named in the sentence ("near the
 Turkmenistan border"), the provinces the document is mainly about, then kind and population.
 
+How it runs (see ``bench/README.md`` for the speed): one compiled Aho-Corasick scan of the
+lower-cased text finds every known spelling (:mod:`geo._scan`); spellings whose reading no
+context rule can change (a province, capital or country that is no English word, ...) are
+accepted after a few cheap tests, and their mentions' fields come from a memo. What the
+scan cannot judge, and the capitalised words that are no known spelling but may be a
+variant or a near spelling of one, take the careful path: the words around are read one
+by one and the rules above applied.
+
 Examples
 --------
 >>> [(m.text, m.province_iso) for m in geocode("Fighting in Lashkargah, Helmand.")]
@@ -89,61 +97,6 @@ def _key(surface: str) -> str:
 
 
 _SENTENCE_BREAK = re.compile(r"[.!?\n]")
-
-
-def _trie_pattern(words: list[str]) -> str:
-    """Return a regex alternation of ``words`` shaped as a trie (fast in Python's engine)."""
-    trie: dict = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict) -> str:
-        if list(node) == [""]:
-            return ""
-        ends = "" in node
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if ends else body
-
-    return build(trie)
-
-
-def _candidate_regex(gaz: Gazetteer) -> re.Pattern[str]:
-    """Return (cached on the gazetteer) the regex of the places where a name may start:
-    a capitalised or Arabic-script word, or a known lower-case first word."""
-    if gaz.candidate_regex is None:
-        lower = sorted(w for w in gaz.first_words if w.isascii() and w.isalpha() and len(w) > 2)
-        gaz.candidate_regex = re.compile(
-            r"\b(?:[A-Z\u00c0-\u00de\u0100-\u017f\u0400-\u042f\u0600-\u06ff][^\W\d_]*|"
-            + _trie_pattern(lower) + r"\b)"
-        )
-    return gaz.candidate_regex
-
-
-def _candidate_starts(text: str, gaz: Gazetteer) -> list[int]:
-    """Return the offsets where a place name may start, in order (one regex pass, then a
-    per-word verdict cached on the gazetteer)."""
-    verdicts = gaz.word_cache
-    starts = []
-    for m in _candidate_regex(gaz).finditer(text):
-        word = m.group()
-        verdict = verdicts.get(word)
-        if verdict is None:
-            verdict = verdicts[word] = _may_start_name(gaz, word)
-        if verdict:
-            starts.append(m.start())
-    return starts
-
-
-def _may_start_name(gaz: Gazetteer, word: str) -> bool:
-    """Return True when some name may start with ``word`` (exactly, or as a near spelling)."""
-    lowered = word.lower()
-    if lowered in gaz.first_words or _key(word)[:_PREFIX] in gaz.key_prefixes:
-        return True
-    return len(word) >= 5 and gaz.fuzzy_key(_key(word), 75.0) is not None
 
 
 def _is_sentence_start(text: str, start: int) -> bool:
@@ -376,11 +329,12 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 
 class _FirstPass(NamedTuple):
     """What the scan of a text found: names read without context (``matches``), and the
-    offsets the careful path must examine (``examine``; all when the text could not be
-    scanned)."""
+    offsets the careful path must examine (``examine``)."""
 
     matches: list[_Match]
     examine: list[int]
+    #: the mentions of ``matches`` whose fields the memo knew, else None
+    mentions: list[Mention | None]
 
 
 def _first_pass(text: str, gaz: Gazetteer) -> _FirstPass:
@@ -393,14 +347,15 @@ def _first_pass(text: str, gaz: Gazetteer) -> _FirstPass:
     """
     scanner = _scanner(gaz)
     lowered = text.lower()
-    if len(lowered) != len(text):  # a case mapping that changes lengths: no scan
-        return _FirstPass([], _candidate_starts(text, gaz))
+    if len(lowered) != len(text):
+        # a case mapping that changes lengths ("İ" -> "i̇"): keep such letters as they are
+        lowered = "".join(low if len(low := ch.lower()) == 1 else ch for ch in text)
     words, first_marker, pattern_set = scanner.words, scanner.first_marker, scanner.pattern_set
     rules, memo, hint_free = gaz.fast_entries, gaz.resolutions, gaz.hint_free
     size = len(text)
     matches: list[_Match] = []
+    mentions: list[Mention | None] = []
     examine: list[int] = []
-    seen: set[int] = set()
     title_end = -99
     for index, start, end in scanner.find(lowered):
         if start:
@@ -412,16 +367,15 @@ def _first_pass(text: str, gaz: Gazetteer) -> _FirstPass:
             if not runs_on:
                 title_end = end
             continue
-        seen.add(start)
         if runs_on:
-            # "Kahmard district" in "Kahmard districts": a shorter name may end inside if
-            # the first word is one; other words are judged by their capital letter below
-            if _LETTERS.match(lowered, start).group() in pattern_set:
-                examine.append(start)
-            else:
-                seen.discard(start)
-            continue
-        word = words[index]
+            # "Kahmard district" in "Kahmard districts": a shorter pattern may end inside;
+            # if none does, a capitalised word there is judged as no pattern (below)
+            word = _shorter_pattern(lowered, start, end, pattern_set)
+            if not word:
+                continue
+            end = start + len(word)
+        else:
+            word = words[index]
         rule, entries, _ = rules.get(word) or _pattern_rule(gaz, word)
         if rule > _ACCEPT_ALONE:
             if rule != _NEVER and (rule != _IF_NAME_GOES_ON or _NAME_GOES_ON.match(text, end)):
@@ -436,30 +390,50 @@ def _first_pass(text: str, gaz: Gazetteer) -> _FirstPass:
         if rule == _ACCEPT_ALONE and _beside_capitalised(text, start, end):
             examine.append(start)
             continue
+        span = text[start:end]
         fields = memo.get(word)
         if fields is not None and word not in hint_free and (
                 text[end + 1 : end + 2] in _CUE_INITIALS and _CUE_NEXT.match(text, end, end + 12)):
             fields = None  # "Kandahar province": the cue may change the place
-        matches.append(_new_tuple(_Match, (start, end, text[start:end], entries, False, word,
-                                           fields)))
-    examine += [start for start, verdict, end, second in scanner.unmatched_words(text, seen)
+        matches.append(_new_tuple(_Match, (start, end, span, entries, False, word, fields)))
+        mentions.append(None if fields is None else _new_tuple(Mention, (span, start, end,
+                                                                          *fields)))
+    def taken() -> set[int]:
+        return {m.start for m in matches} | set(examine)
+
+    examine += [start for start, verdict, end, second in scanner.unmatched_words(text, taken)
                 if _worth_examining(text, start, end, verdict, second, gaz)]
-    return _FirstPass(matches, examine)
+    return _FirstPass(matches, examine, mentions)
 
 
-def _careful_merge(text: str, first: _FirstPass, gaz: Gazetteer) -> list[_Match]:
-    """Return the first pass's matches merged with what the careful path finds at the
-    offsets it could not judge, in text order and not overlapping."""
-    todo = sorted([*first.matches, *first.examine],
-                  key=lambda item: item if isinstance(item, int) else item[0])
+def _shorter_pattern(lowered: str, start: int, end: int, pattern_set: frozenset[str]) -> str:
+    """Return the longest pattern that starts at ``start`` and ends at a word end before
+    ``end`` ("kahmard" when "kahmard district" ran into "districts"), or ""."""
+    stop = end
+    while (stop := max(lowered.rfind(" ", start, stop), lowered.rfind("-", start, stop))) > start:
+        if lowered[start:stop] in pattern_set:
+            return lowered[start:stop]
+    word = _LETTERS.match(lowered, start).group()
+    return word if word in pattern_set else ""
+
+
+def _careful_merge(text: str, first: _FirstPass,
+                   gaz: Gazetteer) -> tuple[list[_Match], list[Mention | None]]:
+    """Return the first pass's matches (and mentions) merged with what the careful path
+    finds at the offsets it could not judge, in text order and not overlapping."""
+    todo = sorted([*zip(first.matches, first.mentions, strict=True),
+                   *((start, None) for start in first.examine)],
+                  key=lambda item: item[0] if isinstance(item[0], int) else item[0][0])
     matches: list[_Match] = []
+    mentions: list[Mention | None] = []
     covered = 0
-    for item in todo:
+    for item, mention in todo:
         found = _match_at(text, item, gaz) if isinstance(item, int) else item
         if found is not None and found.start >= covered:
             matches.append(found)
+            mentions.append(mention)
             covered = found.end
-    return matches
+    return matches, mentions
 
 
 def _worth_examining(text: str, start: int, end: int, verdict: int, second: str,
@@ -471,8 +445,8 @@ def _worth_examining(text: str, start: int, end: int, verdict: int, second: str,
         return True
     if verdict == _IF_NAME_GOES_ON:
         # "Khan Abad" may be a name, "Khan said" or "Mohammad Noor" are not
-        return second.lower() in _CONNECTORS or _key(second)[:1] in gaz.continuations.get(
-            _key(text[start:end]), "")
+        return second.lower() in _CONNECTORS or _key(second)[:2] in gaz.continuations.get(
+            _key(text[start:end]), ())
     return _cue_nearby(text, start, end)
 
 
@@ -705,19 +679,46 @@ def geocode(text: str, gazetteer: Gazetteer | None = None) -> list[Mention]:
     if not isinstance(text, str):
         raise TypeError(f"geocode() needs text as str, got {type(text).__name__}")
     gaz = gazetteer or load_gazetteer()
-    first = _first_pass(text, gaz)
-    matches = _careful_merge(text, first, gaz) if first.examine else first.matches
-    return _mentions(text, matches, gaz)
+    plain = _plain_punctuation(text)
+    first = _first_pass(plain, gaz)
+    if first.examine:
+        matches, mentions = _careful_merge(plain, first, gaz)
+    else:
+        matches, mentions = first.matches, first.mentions
+    if None in mentions:
+        _resolve_pending(plain, matches, mentions, gaz)
+    if plain is not text:  # spans are the same; the surface text is the original's
+        mentions = [m if text[m.start : m.end] == m.text
+                    else m._replace(text=text[m.start : m.end]) for m in mentions]
+    return mentions  # type: ignore[return-value]  # no None is left
 
 
-def _mentions(text: str, matches: list[_Match], gaz: Gazetteer) -> list[Mention]:
-    """Return the mentions of ``matches``, resolving those without memoised fields."""
+# Typographic quotes, the en dash and the no-break space as their ASCII look-alikes: one
+# character each, so offsets stay; a text that is then ASCII scans faster (one byte a
+# character in CPython). The em dash and the ellipsis stay: they are no joiner or break.
+_PLAIN = (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("–", "-"), ("\xa0", " "))
+
+
+def _plain_punctuation(text: str) -> str:
+    """Return ``text`` with typographic quotes, en dashes and no-break spaces made ASCII."""
+    if text.isascii():
+        return text
+    for typographic, plain in _PLAIN:
+        if typographic in text:
+            text = text.replace(typographic, plain)
+    return text
+
+
+def _resolve_pending(text: str, matches: list[_Match], mentions: list[Mention | None],
+                     gaz: Gazetteer) -> None:
+    """Fill in the mentions (None) of the matches whose fields the first pass did not
+    know: from the memo, or resolved in the context of all the matches."""
     memo = gaz.resolutions
     doc_counts: Counter | None = None
-    mentions: list[Mention] = []
-    append = mentions.append
     for k, m in enumerate(matches):
-        fields = m[6]
+        if mentions[k] is not None:
+            continue
+        fields = m.fields
         if fields is None:
             # Memo: a scanned spelling -> its mention's fields (when one place has the
             # name, or no place cue follows), or (spelling, kind hint) -> them.
@@ -729,8 +730,7 @@ def _mentions(text: str, matches: list[_Match], gaz: Gazetteer) -> list[Mention]
                 if doc_counts is None:
                     doc_counts = _document_provinces(matches, gaz)
                 fields = _resolved(text, matches, k, doc_counts, hint, gaz)
-        append(_new_tuple(Mention, (m[2], m[0], m[1], *fields)))
-    return mentions
+        mentions[k] = _new_tuple(Mention, (m.text, m.start, m.end, *fields))
 
 
 def _resolved(text: str, matches: list[_Match], k: int, doc_counts: Counter, hint: str,

@@ -168,3 +168,62 @@ def test_every_province_and_capital_has_three_spellings_with_dari():
 def test_zabul_is_the_province_unless_the_sentence_names_iran():
     assert geocode("Fighting in Zabul.")[0].province_iso == "AF-ZAB"
     assert geocode("Refugees reached Zabol in Iran.")[0].country == "IR"
+
+
+# The fast path (compiled scan, memoised readings) must read text as the careful path does.
+
+
+def test_a_name_running_into_a_longer_word_is_still_found():
+    mentions = geocode("Security forces retook Saighan and Kahmard districts in Bamiyan.")
+    assert [(m.text, m.province_iso) for m in mentions] == [
+        ("Saighan", "AF-BAM"), ("Kahmard", "AF-BAM"), ("Bamiyan", "AF-BAM")]
+
+
+def test_an_all_capital_dateline_is_the_city_alone():
+    mentions = geocode("KABUL - A suicide bomber struck crowds at the airport.")
+    assert [(m.text, m.place_id) for m in mentions] == [("KABUL", "cap:AF-KAB")]
+
+
+def test_lower_case_names_are_found():
+    assert [m.province_iso for m in geocode("fighting reached kunduz city")] == ["AF-KDZ"]
+
+
+@pytest.mark.parametrize("variant", ["Konduz", "Qunduz", "Kondoz"])
+def test_spellings_no_table_lists_are_found_by_their_key(variant):
+    assert [m.province_iso for m in geocode(f"The Taliban entered {variant} on Sunday.")] == [
+        "AF-KDZ"]
+
+
+def test_typographic_quotes_keep_spans_and_surface_text():
+    text = "“The Taliban’s flag flies over Kunduz,” he said. ‘Herat’ – next."
+    mentions = geocode(text)
+    assert [m.text for m in mentions] == ["Kunduz", "Herat"]
+    assert all(text[m.start : m.end] == m.text for m in mentions)
+    ascii_text = text.translate(str.maketrans("“”’‘–", "\"\"''-"))
+    assert [(m.start, m.end) for m in geocode(ascii_text)] == [
+        (m.start, m.end) for m in mentions]
+
+
+def test_a_letter_whose_lower_case_is_longer_does_not_shift_spans():
+    text = "Talks in İstanbul ended; KABUL fell on Sunday."
+    mentions = geocode(text)
+    assert [(text[m.start : m.end], m.province_iso) for m in mentions] == [("KABUL", "AF-KAB")]
+
+
+def test_a_place_cue_after_a_memoised_name_still_decides_its_kind():
+    assert geocode("Kandahar was besieged.")[0].kind == "capital"
+    assert geocode("Kandahar province was besieged.")[0].kind == "province"
+    assert geocode("Kandahar city was besieged.")[0].kind == "capital"
+    assert "alike" in geocode("Kandahar was besieged.")[0].reason
+
+
+def test_readings_that_depend_on_the_text_are_not_memoised():
+    faryab = "The town of Dawlat Abad in Faryab region fell."
+    balkh = "Fighting in Dawlatabad district of Balkh province."
+    first = [geocode(faryab)[0].province_iso, geocode(balkh)[0].province_iso]
+    again = [geocode(faryab)[0].province_iso, geocode(balkh)[0].province_iso]
+    assert first == again == ["AF-FYB", "AF-BAL"]
+
+
+def test_a_title_before_a_name_on_the_fast_path_makes_it_a_person():
+    assert geocode("Marshal Farah spoke; later Farah fell.")[0].start > 20

@@ -1,0 +1,74 @@
+"""The geocoder's compiled scan (geo._scan) on small real inputs."""
+
+from __future__ import annotations
+
+import pytest
+
+from geo._scan import KeywordScanner, joiner_variants
+
+NEXT = r"[ \t\-]{1,3}([A-Z][a-z]*)"
+
+
+def scanner(verdict=lambda word: 0) -> KeywordScanner:
+    return KeywordScanner(["Lashkar Gah", "Kabul", "Mazar-i-Sharif"], ["president"],
+                          verdict, next_word=NEXT, need_next=frozenset({2}))
+
+
+def found(scan: KeywordScanner, text: str) -> list[tuple[str, int]]:
+    return [(scan.words[i], start) for i, start, _ in scan.find(text.lower())]
+
+
+def test_joiner_variants_write_gaps_as_space_hyphen_or_nothing():
+    assert joiner_variants("Lashkar Gah") == {"lashkar gah", "lashkar-gah", "lashkargah"}
+
+
+def test_joiner_variants_write_the_persian_connector_three_ways():
+    variants = joiner_variants("Mazar-i-Sharif")
+    assert {"mazar-e-sharif", "mazar-i-sharif", "mazar-ye-sharif", "mazarisharif"} <= variants
+
+
+def test_the_scan_finds_every_spelling_in_any_case_and_the_markers():
+    text = "President Biden said LASHKARGAH and kabul and Mazar-e Sharif."
+    assert found(scanner(), text) == [
+        ("president", 0), ("lashkargah", 21), ("kabul", 36), ("mazar-e sharif", 46)]
+
+
+def test_the_scan_reports_the_longest_spelling_at_a_start():
+    assert found(scanner(), "Lashkar Gah") == [("lashkar gah", 0)]
+
+
+def test_markers_may_not_be_spellings():
+    with pytest.raises(ValueError, match="kabul"):
+        KeywordScanner(["Kabul"], ["kabul"], lambda w: 0, next_word=NEXT,
+                       need_next=frozenset())
+
+
+def test_unmatched_words_reports_suspects_only_where_nothing_is_taken():
+    scan = scanner(lambda word: 1 if word == "Kunduzz" else 0)
+    text = "Kunduzz fell. Then Kunduzz again, not Kunduzzi."
+    assert [(at, verdict) for at, verdict, _, _ in scan.unmatched_words(text, set)] == [
+        (0, 1), (19, 1)]
+    assert [at for at, *_ in scan.unmatched_words(text, lambda: {0})] == [19]
+
+
+def test_unmatched_words_that_need_a_next_word_report_it():
+    scan = scanner(lambda word: 2 if word == "Khan" else 0)
+    text = "Khan said so. Khan Abad fell."
+    assert [(at, nxt) for at, _, _, nxt in scan.unmatched_words(text, set)] == [(14, "Abad")]
+
+
+def test_the_suspects_automaton_finds_them_after_it_is_rebuilt():
+    suspects = {f"Qarya{chr(97 + k)}" for k in range(20)}
+    scan = scanner(lambda word: 1 if word in suspects else 0)
+    text = " ".join(sorted(suspects))
+    first = scan.unmatched_words(text, set)  # one by one, then the automaton is built
+    assert scan.unmatched_words(text, set) == sorted(first)
+    assert len(first) == 20
+    scan.forget_words()
+    assert scan.verdicts == {}
+    assert scan.suspects == set()
+
+
+def test_words_that_are_spellings_are_never_suspects():
+    scan = scanner(lambda word: 1)
+    assert scan.unmatched_words("Kabul fell.", set) == []
