@@ -112,12 +112,14 @@ class Gazetteer:
                 for n in range(1, len(words)):
                     head = name_key(" ".join(words[:n]))
                     self.continuations.setdefault(head, set()).add(name_key(words[n])[:2])
-        #: keys of the first words of multi-word names ("spin" of Spin Boldak)
-        self.first_word_keys = sorted({
+        #: keys of the first words of multi-word names ("spin" of Spin Boldak), by initial
+        self.first_word_keys: dict[str, list[str]] = {}
+        for first in sorted({
             name_key(words[0])
             for place in places for name in place.names
             for words in [fold(name).replace("-", " ").split()] if len(words) > 1
-        } - {""})
+        } - {""}):
+            self.first_word_keys.setdefault(first[0], []).append(first)
         self.provinces = {p.province_iso: p for p in places if p.kind == "province"}
         self.capitals = {p.province_iso: p for p in places if p.kind == "capital"}
 
@@ -155,7 +157,7 @@ class Gazetteer:
         (among those with the same initial, as :meth:`fuzzy_key` does)."""
         cached = self.fuzzy_cache.get((key, -cutoff), self)
         if cached is self:
-            same_initial = [k for k in self.first_word_keys if k[:1] == key[:1]]
+            same_initial = self.first_word_keys.get(key[:1], ())
             best = process.extractOne(key, same_initial, scorer=fuzz.ratio,
                                       score_cutoff=cutoff)
             cached = self.fuzzy_cache[(key, -cutoff)] = best[0] if best else None
