@@ -84,8 +84,8 @@ class Gazetteer:
         self.fuzzy_cache: dict[tuple[str, float], str | None] = {}
         #: the geocoder's compiled scan (geo._scan.KeywordScanner), built on first use
         self.scanner = None
-        #: memo: scanned pattern -> its entries when no context rule applies, else None
-        self.fast_entries: dict[str, tuple] = {}
+        #: memo: scanned spelling -> (rule, entries, province), see geo.geocode._pattern_rule
+        self.pattern_rules: dict[str, tuple] = {}
         #: memo: (scanned spelling, kind hint) -> the resolved mention's fields
         self.resolutions: dict[str | tuple[str, str], tuple] = {}
         #: the scanned spellings whose resolution no kind hint changes (one place)
@@ -128,7 +128,7 @@ class Gazetteer:
         benchmarks); its compiled automaton stays."""
         self.window_cache.clear()
         self.fuzzy_cache.clear()
-        self.fast_entries.clear()
+        self.pattern_rules.clear()
         self.resolutions.clear()
         self.hint_free.clear()
         if self.scanner is not None:

@@ -235,7 +235,7 @@ def _pattern_rule(gaz: Gazetteer, pattern: str) -> tuple[int, list[NameEntry] | 
     word of longer names only when a capitalised word or connector follows
     (``_IF_NAME_GOES_ON``). Everything else is examined word by word (``_EXAMINE``).
     """
-    cached = gaz.fast_entries.get(pattern)
+    cached = gaz.pattern_rules.get(pattern)
     if cached is not None:
         return cached
     key = _key(pattern)
@@ -255,8 +255,8 @@ def _pattern_rule(gaz: Gazetteer, pattern: str) -> tuple[int, list[NameEntry] | 
         rule = _ACCEPT_CAPITALISED if kept and known else _EXAMINE
     else:
         rule, kept = (_ACCEPT if strong else _ACCEPT_ALONE), entries
-    gaz.fast_entries[pattern] = (rule, kept, _sole_province(kept or []))
-    return gaz.fast_entries[pattern]
+    gaz.pattern_rules[pattern] = (rule, kept, _sole_province(kept or []))
+    return gaz.pattern_rules[pattern]
 
 
 def _sole_province(entries: list[NameEntry]) -> str | None:
@@ -297,9 +297,8 @@ _NEXT_NAME_WORD = re.compile(
     + "|".join(sorted(_CONNECTORS, key=len, reverse=True)) + r")(?![^\W\d_]))"
 )
 _NAME_GOES_ON = re.compile(
-    r"[ \t\-‐–\u200c]{1,3}(?:[A-Z]|[^\x00-\x7f]|(?:"
-    + "|".join(sorted(_CONNECTORS, key=len, reverse=True)) + r")(?![^\W\d_]))",
-    re.IGNORECASE,
+    r"[ \t\-‐–\u200c]{1,3}(?:[A-Z]|[^\x00-\x7f]|(?i:"
+    + "|".join(sorted(_CONNECTORS, key=len, reverse=True)) + r")(?![^\W\d_]))"
 )
 
 
@@ -351,7 +350,7 @@ def _first_pass(text: str, gaz: Gazetteer) -> _FirstPass:
         # a case mapping that changes lengths ("İ" -> "i̇"): keep such letters as they are
         lowered = "".join(low if len(low := ch.lower()) == 1 else ch for ch in text)
     words, first_marker, pattern_set = scanner.words, scanner.first_marker, scanner.pattern_set
-    rules, memo, hint_free = gaz.fast_entries, gaz.resolutions, gaz.hint_free
+    rules, memo, hint_free = gaz.pattern_rules, gaz.resolutions, gaz.hint_free
     size = len(text)
     matches: list[_Match] = []
     mentions: list[Mention | None] = []
@@ -573,7 +572,7 @@ def _sentence_countries(text: str, matches: list[_Match], k: int) -> set[str]:
 
 def _document_provinces(matches: list[_Match], gaz: Gazetteer) -> Counter:
     """Return how often each province is named unambiguously in the matches."""
-    rules = gaz.fast_entries
+    rules = gaz.pattern_rules
     counts: Counter = Counter()
     for m in matches:
         iso = rules[m.pattern][2] if m.pattern else _sole_province(m.entries)
