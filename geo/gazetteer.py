@@ -87,9 +87,9 @@ class Gazetteer:
         #: memo: scanned spelling -> (rule, entries, province), see geo.geocode._pattern_rule
         self.pattern_rules: dict[str, tuple] = {}
         #: memo: (scanned spelling, kind hint) -> the resolved mention's fields
-        self.resolutions: dict[str | tuple[str, str], tuple] = {}
-        #: the scanned spellings whose resolution no kind hint changes (one place)
-        self.hint_free: set[str] = set()
+        self.resolutions: dict[str | tuple, tuple] = {}
+        #: the spellings (memo keys) whose resolution no kind hint changes (one place)
+        self.hint_free: set[str | tuple] = set()
         #: the first characters of every key, and of the key of every name's first word
         #: (a fast test of whether a word can start a name)
         self.key_prefixes = {k[:4] for k in self.keys} | {
@@ -103,15 +103,15 @@ class Gazetteer:
             for place in places for name in place.names
             for words in [fold(name).replace("-", " ").split()] for n in range(1, len(words))
         }
-        #: key of a name's leading words -> the first two letters of the key of the word
-        #: that follows them in some name ("khan" -> {"ab", ...} for Khan Abad)
+        #: key of a name's leading words -> the first three letters of the key of the word
+        #: that follows them in some name ("khan" -> {"aba", ...} for Khan Abad)
         self.continuations: dict[str, set[str]] = {}
         for place in places:
             for name in place.names:
                 words = fold(name).replace("-", " ").split()
                 for n in range(1, len(words)):
                     head = name_key(" ".join(words[:n]))
-                    self.continuations.setdefault(head, set()).add(name_key(words[n])[:2])
+                    self.continuations.setdefault(head, set()).add(name_key(words[n])[:3])
         #: keys of the first words of multi-word names ("spin" of Spin Boldak), by initial
         self.first_word_keys: dict[str, list[str]] = {}
         for first in sorted({

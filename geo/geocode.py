@@ -386,7 +386,8 @@ def _first_pass(text: str, gaz: Gazetteer) -> _FirstPass:
                 continue  # "President Ghani"
         elif rule == _ACCEPT_CAPITALISED:
             continue  # "china" is crockery
-        if rule == _ACCEPT_ALONE and _beside_capitalised(text, start, end):
+        if rule == _ACCEPT_ALONE and text[start - 1 : start] == " " and _beside_capitalised(
+                text, start, end):
             examine.append(start)
             continue
         span = text[start:end]
@@ -444,7 +445,7 @@ def _worth_examining(text: str, start: int, end: int, verdict: int, second: str,
         return True
     if verdict == _IF_NAME_GOES_ON:
         # "Khan Abad" may be a name, "Khan said" or "Mohammad Noor" are not
-        return second.lower() in _CONNECTORS or _key(second)[:2] in gaz.continuations.get(
+        return second.lower() in _CONNECTORS or _key(second)[:3] in gaz.continuations.get(
             _key(text[start:end]), ())
     return _cue_nearby(text, start, end)
 
@@ -719,12 +720,12 @@ def _resolve_pending(text: str, matches: list[_Match], mentions: list[Mention | 
             continue
         fields = m.fields
         if fields is None:
-            # Memo: a scanned spelling -> its mention's fields (when one place has the
-            # name, or no place cue follows), or (spelling, kind hint) -> them.
+            # Memo: a scanned spelling (or what the careful path matched) -> its mention's
+            # fields, when one place has the name or no place cue follows, or (spelling,
+            # kind hint) -> them.
             hint = _kind_hint(text, m)
-            pattern = m.pattern
-            key = pattern if not hint or pattern in gaz.hint_free else (pattern, hint)
-            fields = memo.get(key) if pattern else None
+            name = m.pattern or _careful_key(m)
+            fields = memo.get(name if not hint or name in gaz.hint_free else (name, hint))
             if fields is None:
                 if doc_counts is None:
                     doc_counts = _document_provinces(matches, gaz)
@@ -739,10 +740,17 @@ def _resolved(text: str, matches: list[_Match], k: int, doc_counts: Counter, hin
     place, confidence, reason, alone = _resolve(text, matches, k, doc_counts, hint)
     resolved = (place.name, place.place_id, place.kind, place.province_iso, place.country,
                 place.lat, place.lon, round(max(0.05, confidence), 2), reason)
-    if m.pattern and alone:
+    if alone:
+        name = m.pattern or _careful_key(m)
         if len(_unique_places(m.entries)) == 1:
-            gaz.hint_free.add(m.pattern)
-            gaz.resolutions[m.pattern] = resolved
+            gaz.hint_free.add(name)
+            gaz.resolutions[name] = resolved
         else:
-            gaz.resolutions[(m.pattern, hint) if hint else m.pattern] = resolved
+            gaz.resolutions[(name, hint) if hint else name] = resolved
     return resolved
+
+
+def _careful_key(m: _Match) -> tuple:
+    """Return the memo key of a match the careful path made: what its reading rests on
+    when the text around does not decide (its places, spelling and nearness)."""
+    return (m.fuzzy, m.entries[0].name, *(e.place.place_id for e in m.entries))
