@@ -41,3 +41,16 @@ def test_search_finds_near_spellings(gazetteer):
 
 def test_gazetteer_is_cached():
     assert load_gazetteer() is load_gazetteer()
+
+
+def test_clearing_the_memos_forgets_words_but_not_readings(gazetteer):
+    from geo.geocode import geocode
+
+    text = "Fighting in Konduz and Dawlat Abad in Faryab; Kandahar province fell."
+    before = geocode(text, gazetteer)
+    assert gazetteer.resolutions
+    gazetteer.clear_memos()
+    assert not gazetteer.resolutions
+    assert not gazetteer.pattern_rules
+    assert not gazetteer.scanner.verdicts
+    assert geocode(text, gazetteer) == before
