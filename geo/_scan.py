@@ -150,8 +150,8 @@ class KeywordScanner:
         if present:
             words_ = self._suspect_words
             for index, start, _ in self._suspect_automaton.find_matches_as_indexes(text):
-                word = words_[index]
-                if word in present:
+                # most are the first words of names the first pass took ("Lashkar Gah")
+                if start not in skip and (word := words_[index]) in present:
                     self._keep(text, word, start, skip, found)
         return found
 

@@ -421,18 +421,19 @@ def _careful_merge(text: str, first: _FirstPass,
                    gaz: Gazetteer) -> tuple[list[_Match], list[Mention | None]]:
     """Return the first pass's matches (and mentions) merged with what the careful path
     finds at the offsets it could not judge, in text order and not overlapping."""
-    todo = sorted([*zip(first.matches, first.mentions, strict=True),
-                   *((start, None) for start in first.examine)],
-                  key=lambda item: item[0] if isinstance(item[0], int) else item[0][0])
+    found = [m for start in sorted(first.examine) if (m := _match_at(text, start, gaz))]
+    if not found:
+        return first.matches, first.mentions
+    merged = sorted([*zip(first.matches, first.mentions, strict=True),
+                     *((m, None) for m in found)], key=lambda pair: pair[0][0])
     matches: list[_Match] = []
     mentions: list[Mention | None] = []
     covered = 0
-    for item, mention in todo:
-        found = _match_at(text, item, gaz) if isinstance(item, int) else item
-        if found is not None and found.start >= covered:
-            matches.append(found)
+    for match, mention in merged:
+        if match.start >= covered:
+            matches.append(match)
             mentions.append(mention)
-            covered = found.end
+            covered = match.end
     return matches, mentions
 
 
@@ -715,9 +716,8 @@ def _resolve_pending(text: str, matches: list[_Match], mentions: list[Mention | 
     know: from the memo, or resolved in the context of all the matches."""
     memo = gaz.resolutions
     doc_counts: Counter | None = None
-    for k, m in enumerate(matches):
-        if mentions[k] is not None:
-            continue
+    for k in [k for k, mention in enumerate(mentions) if mention is None]:
+        m = matches[k]
         fields = m.fields
         if fields is None:
             # Memo: a scanned spelling (or what the careful path matched) -> its mention's
