@@ -5,7 +5,8 @@ nothing and its Persian connector written -e-, -i- or -ye-, is a pattern of one 
 automaton (``ahocorasick_rs``, compiled code). One call finds them all in the lower-cased
 text. Capitalised words that are no pattern but may still start a name (a spelling variant
 such as "Lashkargaah", a near spelling such as "Qandahaar") are found by one ``re.findall``
-and a per-word verdict memo, and left to the geocoder's careful, slower path.
+and a per-word verdict memo, located by a second, small automaton of such words, and left
+to the geocoder's careful, slower path.
 
 The scanner only proposes where names may start; :mod:`geo.geocode` decides what they are.
 """
@@ -109,6 +110,17 @@ class KeywordScanner:
         self.suspects.clear()
         self._suspect_words, self._suspect_index = [], frozenset()
         self._suspect_automaton, self._unindexed = None, set()
+
+    def shorter_pattern(self, lowered: str, start: int, end: int) -> str:
+        """Return the longest pattern that starts at ``start`` and ends at a word end
+        before ``end`` ("kahmard" when "kahmard district" ran into "districts"), or ""."""
+        stop = end
+        while (stop := max(lowered.rfind(" ", start, stop),
+                           lowered.rfind("-", start, stop))) > start:
+            if lowered[start:stop] in self.pattern_set:
+                return lowered[start:stop]
+        word = _LETTERS.match(lowered, start).group()
+        return word if word in self.pattern_set else ""
 
     def find(self, lowered: str) -> list[tuple[int, int, int]]:
         """Return (word index, start, end) of the patterns and markers in ``lowered``, a

@@ -96,29 +96,24 @@ class Gazetteer:
             name_key(fold(e.name).replace("-", " ").split()[0])[:4]
             for entries in self.by_key.values() for e in entries
         }
-        #: keys of every name's leading words ("mazar", "mazari", "mazarisharif"): a word
-        #: whose key is none of them starts no name except as a near spelling
-        self.word_prefix_keys = set(self.keys) | {
-            name_key(" ".join(words[:n]))
-            for place in places for name in place.names
-            for words in [fold(name).replace("-", " ").split()] for n in range(1, len(words))
-        }
         #: key of a name's leading words -> the first three letters of the key of the word
         #: that follows them in some name ("khan" -> {"aba", ...} for Khan Abad)
         self.continuations: dict[str, set[str]] = {}
+        first_words: set[str] = set()
         for place in places:
             for name in place.names:
                 words = fold(name).replace("-", " ").split()
                 for n in range(1, len(words)):
                     head = name_key(" ".join(words[:n]))
                     self.continuations.setdefault(head, set()).add(name_key(words[n])[:3])
+                    if n == 1 and head:
+                        first_words.add(head)
+        #: keys of every name's leading words ("mazar", "mazari", "mazarisharif"): a word
+        #: whose key is none of them starts no name except as a near spelling
+        self.word_prefix_keys = set(self.keys) | self.continuations.keys()
         #: keys of the first words of multi-word names ("spin" of Spin Boldak), by initial
         self.first_word_keys: dict[str, list[str]] = {}
-        for first in sorted({
-            name_key(words[0])
-            for place in places for name in place.names
-            for words in [fold(name).replace("-", " ").split()] if len(words) > 1
-        } - {""}):
+        for first in sorted(first_words):
             self.first_word_keys.setdefault(first[0], []).append(first)
         self.provinces = {p.province_iso: p for p in places if p.kind == "province"}
         self.capitals = {p.province_iso: p for p in places if p.kind == "capital"}

@@ -83,8 +83,6 @@ class _Match(NamedTuple):
     fuzzy: bool
     #: the scanned spelling when the entries follow from it alone (a memo key), else ""
     pattern: str = ""
-    #: the mention's fields after the span when known from the memo (see _mentions)
-    fields: tuple | None = None
 
 
 # What NamedTuple._make does, without its checks: the hot loops make thousands per second.
@@ -296,11 +294,6 @@ _NEXT_NAME_WORD = re.compile(
     r"[ \t\-‐–\u200c]{1,3}((?:[A-Z]|[^\x00-\x7f])[^\W\d_]*|(?i:"
     + "|".join(sorted(_CONNECTORS, key=len, reverse=True)) + r")(?![^\W\d_]))"
 )
-_NAME_GOES_ON = re.compile(
-    r"[ \t\-‐–\u200c]{1,3}(?:[A-Z]|[^\x00-\x7f]|(?i:"
-    + "|".join(sorted(_CONNECTORS, key=len, reverse=True)) + r")(?![^\W\d_]))"
-)
-
 
 _GAP = re.compile(r"[^\w]*")
 
@@ -321,9 +314,6 @@ def _beside_capitalised(text: str, start: int, end: int) -> bool:
     before = start >= 2 and text[start - 1] == " " and _capitalised_at(
         text, text.rfind(" ", 0, start - 1) + 1)
     return before and end < len(text) and text[end] == " " and _capitalised_at(text, end + 1)
-
-
-_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 class _FirstPass(NamedTuple):
@@ -349,7 +339,7 @@ def _first_pass(text: str, gaz: Gazetteer) -> _FirstPass:
     if len(lowered) != len(text):
         # a case mapping that changes lengths ("İ" -> "i̇"): keep such letters as they are
         lowered = "".join(low if len(low := ch.lower()) == 1 else ch for ch in text)
-    words, first_marker, pattern_set = scanner.words, scanner.first_marker, scanner.pattern_set
+    words, first_marker = scanner.words, scanner.first_marker
     rules, memo, hint_free = gaz.pattern_rules, gaz.resolutions, gaz.hint_free
     size = len(text)
     matches: list[_Match] = []
@@ -369,7 +359,7 @@ def _first_pass(text: str, gaz: Gazetteer) -> _FirstPass:
         if runs_on:
             # "Kahmard district" in "Kahmard districts": a shorter pattern may end inside;
             # if none does, a capitalised word there is judged as no pattern (below)
-            word = _shorter_pattern(lowered, start, end, pattern_set)
+            word = scanner.shorter_pattern(lowered, start, end)
             if not word:
                 continue
             end = start + len(word)
@@ -377,7 +367,7 @@ def _first_pass(text: str, gaz: Gazetteer) -> _FirstPass:
             word = words[index]
         rule, entries, _ = rules.get(word) or _pattern_rule(gaz, word)
         if rule > _ACCEPT_ALONE:
-            if rule != _NEVER and (rule != _IF_NAME_GOES_ON or _NAME_GOES_ON.match(text, end)):
+            if rule != _NEVER and (rule != _IF_NAME_GOES_ON or _NEXT_NAME_WORD.match(text, end)):
                 examine.append(start)
             continue
         first = text[start]
@@ -395,7 +385,7 @@ def _first_pass(text: str, gaz: Gazetteer) -> _FirstPass:
         if fields is not None and word not in hint_free and (
                 text[end + 1 : end + 2] in _CUE_INITIALS and _CUE_NEXT.match(text, end, end + 12)):
             fields = None  # "Kandahar province": the cue may change the place
-        matches.append(_new_tuple(_Match, (start, end, span, entries, False, word, fields)))
+        matches.append(_new_tuple(_Match, (start, end, span, entries, False, word)))
         mentions.append(None if fields is None else _new_tuple(Mention, (span, start, end,
                                                                           *fields)))
     def taken() -> set[int]:
@@ -404,17 +394,6 @@ def _first_pass(text: str, gaz: Gazetteer) -> _FirstPass:
     examine += [start for start, verdict, end, second in scanner.unmatched_words(text, taken)
                 if _worth_examining(text, start, end, verdict, second, gaz)]
     return _FirstPass(matches, examine, mentions)
-
-
-def _shorter_pattern(lowered: str, start: int, end: int, pattern_set: frozenset[str]) -> str:
-    """Return the longest pattern that starts at ``start`` and ends at a word end before
-    ``end`` ("kahmard" when "kahmard district" ran into "districts"), or ""."""
-    stop = end
-    while (stop := max(lowered.rfind(" ", start, stop), lowered.rfind("-", start, stop))) > start:
-        if lowered[start:stop] in pattern_set:
-            return lowered[start:stop]
-    word = _LETTERS.match(lowered, start).group()
-    return word if word in pattern_set else ""
 
 
 def _careful_merge(text: str, first: _FirstPass,
@@ -718,30 +697,28 @@ def _resolve_pending(text: str, matches: list[_Match], mentions: list[Mention | 
     doc_counts: Counter | None = None
     for k in [k for k, mention in enumerate(mentions) if mention is None]:
         m = matches[k]
-        fields = m.fields
+        # Memo: a scanned spelling (or what the careful path matched) -> its mention's
+        # fields, when one place has the name or no place cue follows, or (spelling, kind
+        # hint) -> them.
+        hint = _kind_hint(text, m)
+        name = m.pattern or _careful_key(m)
+        fields = memo.get(name if not hint or name in gaz.hint_free else (name, hint))
         if fields is None:
-            # Memo: a scanned spelling (or what the careful path matched) -> its mention's
-            # fields, when one place has the name or no place cue follows, or (spelling,
-            # kind hint) -> them.
-            hint = _kind_hint(text, m)
-            name = m.pattern or _careful_key(m)
-            fields = memo.get(name if not hint or name in gaz.hint_free else (name, hint))
-            if fields is None:
-                if doc_counts is None:
-                    doc_counts = _document_provinces(matches, gaz)
-                fields = _resolved(text, matches, k, doc_counts, hint, gaz)
+            if doc_counts is None:
+                doc_counts = _document_provinces(matches, gaz)
+            fields = _resolved(text, matches, k, doc_counts, hint, name, gaz)
         mentions[k] = _new_tuple(Mention, (m.text, m.start, m.end, *fields))
 
 
 def _resolved(text: str, matches: list[_Match], k: int, doc_counts: Counter, hint: str,
-              gaz: Gazetteer) -> tuple:
-    """Return the resolved fields of match k's mention, memoised when context-free."""
+              name: str | tuple, gaz: Gazetteer) -> tuple:
+    """Return the resolved fields of match k's mention, memoised under ``name`` when the
+    text around did not decide them."""
     m = matches[k]
     place, confidence, reason, alone = _resolve(text, matches, k, doc_counts, hint)
     resolved = (place.name, place.place_id, place.kind, place.province_iso, place.country,
                 place.lat, place.lon, round(max(0.05, confidence), 2), reason)
     if alone:
-        name = m.pattern or _careful_key(m)
         if len(_unique_places(m.entries)) == 1:
             gaz.hint_free.add(name)
             gaz.resolutions[name] = resolved
