@@ -29,7 +29,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from geo._normalize import name_key
-from geo._scan import KeywordScanner
+from geo._scan import KeywordScanner, scan_form
 from geo.gazetteer import (
     BORDER_PROVINCES,
     KIND_RANK,
@@ -335,10 +335,7 @@ def _first_pass(text: str, gaz: Gazetteer) -> _FirstPass:
     anything else goes to ``examine``.
     """
     scanner = _scanner(gaz)
-    lowered = text.lower()
-    if len(lowered) != len(text):
-        # a case mapping that changes lengths ("İ" -> "i̇"): keep such letters as they are
-        lowered = "".join(low if len(low := ch.lower()) == 1 else ch for ch in text)
+    lowered = scan_form(text)
     words, first_marker = scanner.words, scanner.first_marker
     rules, memo, hint_free = gaz.pattern_rules, gaz.resolutions, gaz.hint_free
     size = len(text)

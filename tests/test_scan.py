@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from geo._scan import KeywordScanner, joiner_variants
+from geo._scan import KeywordScanner, joiner_variants, scan_form
 
 NEXT = r"[ \t\-]{1,3}([A-Z][a-z]*)"
 
@@ -15,22 +15,28 @@ def scanner(verdict=lambda word: 0) -> KeywordScanner:
 
 
 def found(scan: KeywordScanner, text: str) -> list[tuple[str, int]]:
-    return [(scan.words[i], start) for i, start, _ in scan.find(text.lower())]
+    return [(scan.words[i], start) for i, start, _ in scan.find(scan_form(text))]
 
 
-def test_joiner_variants_write_gaps_as_space_hyphen_or_nothing():
-    assert joiner_variants("Lashkar Gah") == {"lashkar gah", "lashkar-gah", "lashkargah"}
+def test_joiner_variants_write_gaps_as_space_or_nothing():
+    assert joiner_variants("Lashkar Gah") == {"lashkar gah", "lashkargah"}
+    assert joiner_variants("Lashkar-Gah") == joiner_variants("lashkar  gah")
 
 
 def test_joiner_variants_write_the_persian_connector_three_ways():
     variants = joiner_variants("Mazar-i-Sharif")
-    assert {"mazar-e-sharif", "mazar-i-sharif", "mazar-ye-sharif", "mazarisharif"} <= variants
+    assert {"mazar e sharif", "mazar i sharif", "mazar ye sharif", "mazarisharif"} <= variants
+
+
+def test_scan_form_lowers_and_makes_hyphens_spaces_keeping_offsets():
+    assert scan_form("Lashkar-Gah, KABUL") == "lashkar gah, kabul"
+    assert len(scan_form("İstanbul")) == len("İstanbul")
 
 
 def test_the_scan_finds_every_spelling_in_any_case_and_the_markers():
-    text = "President Biden said LASHKARGAH and kabul and Mazar-e Sharif."
-    assert found(scanner(), text) == [
-        ("president", 0), ("lashkargah", 21), ("kabul", 36), ("mazar-e sharif", 46)]
+    text = "President Biden said LASHKARGAH and kabul and Mazar-e Sharif, Lashkar-gah."
+    assert found(scanner(), text) == [("president", 0), ("lashkargah", 21), ("kabul", 36),
+                                      ("mazar e sharif", 46), ("lashkar gah", 62)]
 
 
 def test_the_scan_reports_the_longest_spelling_at_a_start():
