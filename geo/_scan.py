@@ -3,10 +3,11 @@
 Every spelling in the gazetteer, lower-cased, with its words joined by a space or nothing
 and its Persian connector written -e-, -i- or -ye-, is a pattern of one Aho-Corasick
 automaton (``ahocorasick_rs``, compiled code, a DFA). One call finds them all in the text
-lower-cased with its hyphens made spaces (:func:`scan_form`). Capitalised words that are no pattern but may still start a name (a spelling variant
-such as "Lashkargaah", a near spelling such as "Qandahaar") are found by one ``re.findall``
-and a per-word verdict memo, located by a second, small automaton of such words, and left
-to the geocoder's careful, slower path.
+lower-cased with its hyphens made spaces (:func:`scan_form`). Capitalised words that are
+no pattern but may still start a name (a spelling variant such as "Lashkargaah", a near
+spelling such as "Qandahaar") are found by one ``re.findall`` and a per-word verdict memo,
+located by a second, small automaton of such words, and left to the geocoder's careful,
+slower path.
 
 The scanner only proposes where names may start; :mod:`geo.geocode` decides what they are.
 """
