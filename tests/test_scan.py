@@ -67,9 +67,12 @@ def test_the_suspects_automaton_finds_them_after_it_is_rebuilt():
     suspects = {f"Qarya{chr(97 + k)}" for k in range(20)}
     scan = scanner(lambda word: 1 if word in suspects else 0)
     text = " ".join(sorted(suspects))
-    first = scan.unmatched_words(text, set)  # one by one, then the automaton is built
-    assert scan.unmatched_words(text, set) == sorted(first)
+    first = scan.unmatched_words(text, set)  # one by one, until a rebuild pays
     assert len(first) == 20
+    for _ in range(12):
+        assert sorted(scan.unmatched_words(text, set)) == sorted(first)
+    assert scan._suspect_automaton is not None
+    assert scan.unmatched_words(text, set) == sorted(first)  # in text order
     scan.forget_words()
     assert scan.verdicts == {}
     assert scan.suspects == set()
