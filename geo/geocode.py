@@ -381,9 +381,10 @@ def _first_pass(text: str, gaz: Gazetteer) -> _FirstPass:
             continue
         span = text[start:end]
         fields = memo.get(word)
-        if fields is not None and word not in hint_free and (
-                text[end + 1 : end + 2] in _CUE_INITIALS and _CUE_NEXT.match(text, end, end + 12)):
-            fields = None  # "Kandahar province": the cue may change the place
+        if fields is not None and word not in hint_free and text[end + 1 : end + 2] in (
+                _CUE_INITIALS) and (cue := _CUE_NEXT.match(text, end, end + 12)):
+            # "Kandahar province": the cue may change the place (as in _resolve_pending)
+            fields = memo.get((word, _CUES_AFTER[cue[1].lower()]))
         matches.append(_new_tuple(_Match, (start, end, span, entries, False, word)))
         mentions.append(None if fields is None else _new_tuple(Mention, (span, start, end,
                                                                           *fields)))
