@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from functools import lru_cache
 from operator import itemgetter
@@ -403,6 +404,9 @@ def _careful_merge(text: str, first: _FirstPass,
     found = [m for start in sorted(first.examine) if (m := _match_at(text, start, gaz))]
     if not found:
         return first.matches, first.mentions
+    inserted = _insert_apart(first.matches, first.mentions, found)
+    if inserted is not None:
+        return inserted
     merged = sorted([*zip(first.matches, first.mentions, strict=True),
                      *((m, None) for m in found)], key=lambda pair: pair[0][0])
     matches: list[_Match] = []
@@ -413,6 +417,22 @@ def _careful_merge(text: str, first: _FirstPass,
             matches.append(match)
             mentions.append(mention)
             covered = match.end
+    return matches, mentions
+
+
+def _insert_apart(matches: list[_Match], mentions: list[Mention | None],
+                  found: list[_Match]) -> tuple[list[_Match], list[Mention | None]] | None:
+    """Return the matches (and mentions) with ``found`` (in text order) inserted in place,
+    or None when one of them overlaps another match: the common case, without a sort."""
+    matches, mentions = matches[:], mentions[:]
+    starts = list(map(_START, matches))
+    for m in found:
+        k = bisect_right(starts, m.start)
+        if (k and matches[k - 1].end > m.start) or (k < len(starts) and starts[k] < m.end):
+            return None
+        matches.insert(k, m)
+        mentions.insert(k, None)
+        starts.insert(k, m.start)
     return matches, mentions
 
 
@@ -554,11 +574,9 @@ def _sentence_countries(text: str, matches: list[_Match], k: int) -> set[str]:
 def _document_provinces(matches: list[_Match], gaz: Gazetteer) -> Counter:
     """Return how often each province is named unambiguously in the matches."""
     rules = gaz.pattern_rules
-    counts: Counter = Counter()
-    for m in matches:
-        iso = rules[m.pattern][2] if m.pattern else _sole_province(m.entries)
-        if iso is not None:
-            counts[iso] += 1
+    counts = Counter([rules[m.pattern][2] if m.pattern else _sole_province(m.entries)
+                      for m in matches])
+    counts.pop(None, None)
     return counts
 
 
