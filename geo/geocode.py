@@ -347,22 +347,18 @@ def _first_pass(text: str, gaz: Gazetteer) -> _FirstPass:
     examine: list[int] = []
     title_end = -99
     for index, start, end in scanner.find(lowered):
-        if start:
-            before = lowered[start - 1]
-            if before.isalnum() or before == "_":
-                continue  # inside a word: "bala" in "balance"
-        runs_on = end < size and lowered[end].isalpha()
-        if index >= first_marker:  # a person's title
-            if not runs_on:
-                title_end = end
-            continue
-        if runs_on:
+        if start and ((before := lowered[start - 1]).isalnum() or before == "_"):
+            continue  # inside a word: "bala" in "balance"
+        if end < size and lowered[end].isalpha():
             # "Kahmard district" in "Kahmard districts": a shorter pattern may end inside;
             # if none does, a capitalised word there is judged as no pattern (below)
-            word = scanner.shorter_pattern(lowered, start, end)
-            if not word:
+            if index >= first_marker or not (word := scanner.shorter_pattern(lowered, start,
+                                                                             end)):
                 continue
             end = start + len(word)
+        elif index >= first_marker:  # a person's title
+            title_end = end
+            continue
         else:
             word = words[index]
         rule, entries, _ = rules.get(word) or _pattern_rule(gaz, word)
@@ -370,8 +366,7 @@ def _first_pass(text: str, gaz: Gazetteer) -> _FirstPass:
             if rule != _NEVER and (rule != _IF_NAME_GOES_ON or _NEXT_NAME_WORD.match(text, end)):
                 examine.append(start)
             continue
-        first = text[start]
-        if first.isupper() or not first.isascii():
+        if (first := text[start]) != lowered[start] or first > "\x7f":  # capitalised, or Dari
             if start - title_end < 16 and _GAP.fullmatch(text, title_end, start):
                 continue  # "President Ghani"
         elif rule == _ACCEPT_CAPITALISED:
@@ -389,6 +384,7 @@ def _first_pass(text: str, gaz: Gazetteer) -> _FirstPass:
         matches.append(_new_tuple(_Match, (start, end, span, entries, False, word)))
         mentions.append(None if fields is None else _new_tuple(Mention, (span, start, end,
                                                                           *fields)))
+
     def taken() -> set[int]:
         return {*map(_START, matches), *examine}
 
