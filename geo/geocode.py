@@ -314,9 +314,10 @@ def _capitalised_at(text: str, at: int) -> bool:
 
 def _beside_capitalised(text: str, start: int, end: int) -> bool:
     """Return True when capitalised words may sit right before and after start:end."""
-    before = start >= 2 and text[start - 1] == " " and _capitalised_at(
-        text, text.rfind(" ", 0, start - 1) + 1)
-    return before and end < len(text) and text[end] == " " and _capitalised_at(text, end + 1)
+    # the word after first: it is mostly a cue or punctuation, and cheaper to read
+    return (text[end : end + 1] == " " and _capitalised_at(text, end + 1) and start >= 2
+            and text[start - 1] == " "
+            and _capitalised_at(text, text.rfind(" ", 0, start - 1) + 1))
 
 
 class _FirstPass(NamedTuple):
@@ -382,8 +383,8 @@ def _first_pass(text: str, gaz: Gazetteer) -> _FirstPass:
             # "Kandahar province": the cue may change the place (as in _resolve_pending)
             fields = memo.get((word, _CUES_AFTER[cue[1].lower()]))
         matches.append(_new_tuple(_Match, (start, end, span, entries, False, word)))
-        mentions.append(None if fields is None else _new_tuple(Mention, (span, start, end,
-                                                                          *fields)))
+        mentions.append(None if fields is None else _new_tuple(
+            Mention, (span, start, end) + fields))  # noqa: RUF005 (one tuple, not a list)
 
     def taken() -> set[int]:
         return {*map(_START, matches), *examine}
