@@ -27,7 +27,8 @@ import re
 from bisect import bisect_right
 from collections import Counter
 from functools import lru_cache
-from operator import itemgetter
+from itertools import compress, count, islice, repeat
+from operator import is_, itemgetter
 from typing import NamedTuple
 
 from geo._normalize import name_key
@@ -556,16 +557,17 @@ def _qualifying_province(text: str, matches: list[_Match], k: int) -> str | None
 def _sentence_countries(text: str, matches: list[_Match], k: int) -> set[str]:
     """Return the countries named (unambiguously) in the sentence of match k."""
     start = matches[k].start
-    lo = max(text.rfind(ch, 0, start) for ch in ".!?\n")
+    lo = max(text.rfind(".", 0, start), text.rfind("!", 0, start), text.rfind("?", 0, start),
+             text.rfind("\n", 0, start))
     hi = _SENTENCE_BREAK.search(text, start)
     hi = hi.start() if hi else len(text)
-    return {
-        e.place.country
-        for m in matches
-        if lo < m.start <= hi
-        for e in m.entries
-        if e.place.kind == "country" and len(m.entries) == 1
-    }
+    countries = set()
+    for m in islice(matches, bisect_right(matches, lo, key=_START), None):
+        if m.start > hi:
+            break
+        if len(m.entries) == 1 and (place := m.entries[0].place).kind == "country":
+            countries.add(place.country)
+    return countries
 
 
 def _document_provinces(matches: list[_Match], gaz: Gazetteer) -> Counter:
@@ -710,7 +712,7 @@ def _resolve_pending(text: str, matches: list[_Match], mentions: list[Mention | 
     know: from the memo, or resolved in the context of all the matches."""
     memo = gaz.resolutions
     doc_counts: Counter | None = None
-    for k in [k for k, mention in enumerate(mentions) if mention is None]:
+    for k in list(compress(count(), map(is_, mentions, repeat(None)))):
         m = matches[k]
         # Memo: a scanned spelling (or what the careful path matched) -> its mention's
         # fields, when one place has the name or no place cue follows, or (spelling, kind
