@@ -1,13 +1,17 @@
-"""Plumbing: the geocoder's fast first pass, a compiled multi-pattern scan of the text.
+"""Plumbing: the geocoder's fast first pass, compiled scans of the text.
 
 Every spelling in the gazetteer, lower-cased, with its words joined by a space or nothing
 and its Persian connector written -e-, -i- or -ye-, is a pattern of one Aho-Corasick
 automaton (``ahocorasick_rs``, compiled code, a DFA). One call finds them all in the text
 lower-cased with its hyphens made spaces (:func:`scan_form`). Capitalised words that are
 no pattern but may still start a name (a spelling variant such as "Lashkargaah", a near
-spelling such as "Qandahaar") are found by one ``re.findall`` and a per-word verdict memo,
-located by a second, small automaton of such words, and left to the geocoder's careful,
-slower path.
+spelling such as "Qandahaar") are found by :func:`scan_capitalised`, which lists the
+text's capitalised words and where the suspect ones stand, and judged once per word (a
+verdict memo); the suspects are left to the geocoder's careful, slower path.
+
+:func:`scan_capitalised` runs in compiled code (``geo/_capitalised.c``, built at install
+when a C compiler is at hand) or else as the pure-Python twin here, ~3x slower; the two
+give the same answers (``tests/test_scan.py``).
 
 The scanner only proposes where names may start; :mod:`geo.geocode` decides what they are.
 """
@@ -21,10 +25,6 @@ from collections.abc import Callable, Iterable
 import ahocorasick_rs
 
 _MAX_GAPS = 3  # joiner variants are generated for names of up to four words
-# Suspects not yet in their automaton are searched for one by one (~1.5 us a word and
-# text); rebuilding it costs ~300 us plus ~1.2 us a word: rebuild once the searches since
-# the last rebuild would have paid for it.
-_REBUILD_SEARCHES = 200
 _LETTERS = re.compile(r"[^\W\d_]+")
 _CAPITALISED_ASCII = re.compile(r"[A-Z][A-Za-z]+")  # the same on ASCII text, but faster
 # A capitalised word, or one in Dari script (which has no case).
@@ -121,18 +121,11 @@ class KeywordScanner:
         self.verdicts: dict[str, int] = {}
         #: the memo's words with a verdict other than 0
         self.suspects: set[str] = set()
-        # The suspects are found in a text by a second automaton, rebuilt as they grow.
-        self._suspect_words: list[str] = []
-        self._suspect_index: frozenset[str] = frozenset()
-        self._suspect_automaton = None
-        self._searches = 0  # suspects searched for one by one since the last rebuild
 
     def forget_words(self) -> None:
         """Forget the verdicts on words seen so far (a cold start, for benchmarks)."""
         self.verdicts.clear()
         self.suspects.clear()
-        self._suspect_words, self._suspect_index = [], frozenset()
-        self._suspect_automaton, self._searches = None, 0
 
     def shorter_pattern(self, lowered: str, start: int, end: int) -> str:
         """Return the longest pattern that starts at ``start`` and ends at a word end
@@ -156,66 +149,54 @@ class KeywordScanner:
         pattern but may start a name (spelling variants, near spellings), except at the
         offsets ``taken()`` returns (called only when needed); the next word is given for
         the verdicts that need one."""
-        words = set((_CAPITALISED_ASCII if text.isascii() else _CAPITALISED).findall(text))
+        words, occurrences = scan_capitalised(text, self.suspects)
         verdicts = self.verdicts
         # set operations in C: only words never seen before get a verdict computed
-        for word in words.difference(verdicts):
-            verdict = 0 if word.lower() in self.pattern_set else self._word_verdict(word)
-            verdicts[word] = verdict
-            if verdict:
-                self.suspects.add(word)
+        if new := words.difference(verdicts):
+            suspects_before = len(self.suspects)
+            for word in new:
+                verdict = 0 if word.lower() in self.pattern_set else self._word_verdict(word)
+                verdicts[word] = verdict
+                if verdict:
+                    self.suspects.add(word)
+            if len(self.suspects) > suspects_before:  # new suspects: where do they stand?
+                occurrences = scan_capitalised(text, self.suspects)[1]
         found: list[tuple[int, int, int, str]] = []
-        present = words.intersection(self.suspects)
-        if not present:
+        if not occurrences:
             return found
-        skip = taken()
-        unindexed = present.difference(self._suspect_index)
-        if unindexed:
-            # new suspects: found one by one now, in the suspects' automaton once they
-            # have been searched for often enough
-            self._searches += len(unindexed)
-            if self._searches >= _REBUILD_SEARCHES + len(self.suspects):
-                self._reindex_suspects()
-            for word in unindexed:
-                at = text.find(word)
-                while at >= 0:
-                    self._keep(text, word, at, skip, found)
-                    at = text.find(word, at + len(word))
-            present = present - unindexed
-        if present:
-            # inlined _keep: the suspects' automaton finds a dozen words a text
-            words_, verdicts, need_next = self._suspect_words, self.verdicts, self._need_next
-            next_word, size = self._next_word.match, len(text)
-            for index, start, end in self._suspect_automaton.find_matches_as_indexes(text):
-                # most are the first words of names the first pass took ("Lashkar Gah")
-                if start in skip or (word := words_[index]) not in present or (
-                        start and text[start - 1].isalpha()):
-                    continue
-                if (verdict := verdicts[word]) not in need_next:
-                    if end == size or not text[end].isalpha():
-                        found.append((start, verdict, end, ""))
-                elif following := next_word(text, end):
-                    found.append((start, verdict, end, following[1]))
+        skip, need_next, next_word = taken(), self._need_next, self._next_word.match
+        for start, end, word in occurrences:
+            if start in skip:
+                continue  # mostly the first words of names the first pass took ("Lashkar Gah")
+            if (verdict := verdicts[word]) not in need_next:
+                found.append((start, verdict, end, ""))
+            elif following := next_word(text, end):
+                found.append((start, verdict, end, following[1]))
         return found
 
-    def _keep(self, text: str, word: str, at: int, skip: set[int],
-              found: list[tuple[int, int, int, str]]) -> None:
-        """Add the occurrence of ``word`` at ``at`` to ``found`` when it is a whole word,
-        not taken, and followed as its verdict needs."""
-        end = at + len(word)
-        if at in skip or (at and text[at - 1].isalpha()) or (
-                end < len(text) and text[end].isalpha()):
-            return
-        verdict = self.verdicts[word]
-        if verdict not in self._need_next:
-            found.append((at, verdict, end, ""))
-        elif following := self._next_word.match(text, end):
-            found.append((at, verdict, end, following[1]))
 
-    def _reindex_suspects(self) -> None:
-        """Rebuild the automaton of the suspects (original case, whole text in one call)."""
-        self._suspect_words = sorted(self.suspects)
-        self._suspect_index = frozenset(self._suspect_words)
-        self._suspect_automaton = ahocorasick_rs.AhoCorasick(
-            self._suspect_words, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
-        self._searches = 0
+def _scan_capitalised(text: str,
+                      suspects: set[str]) -> tuple[set[str], list[tuple[int, int, str]]]:
+    """Return the set of capitalised words in ``text`` and (start, end, word) of those in
+    ``suspects`` not preceded by a letter, in text order: the pure-Python twin of
+    ``geo._capitalised.scan_capitalised``.
+
+    Examples
+    --------
+    >>> words, where = _scan_capitalised("Khan Abad and McKhan, Khan.", {"Khan"})
+    >>> sorted(words), where
+    (['Abad', 'Khan', 'McKhan'], [(0, 4, 'Khan'), (22, 26, 'Khan')])
+    """
+    pattern = _CAPITALISED_ASCII if text.isascii() else _CAPITALISED
+    words = set(pattern.findall(text))
+    present = words.intersection(suspects)
+    if not present:
+        return words, []
+    return words, [(m.start(), m.end(), m.group()) for m in pattern.finditer(text)
+                   if m.group() in present and not (m.start() and text[m.start() - 1].isalpha())]
+
+
+try:
+    from geo._capitalised import scan_capitalised
+except ImportError:  # not built (no C compiler at install): the same, slower
+    scan_capitalised = _scan_capitalised

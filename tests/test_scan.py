@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from geo._scan import KeywordScanner, joiner_variants, scan_form
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from geo._scan import (
+    KeywordScanner,
+    _scan_capitalised,
+    joiner_variants,
+    scan_capitalised,
+    scan_form,
+)
 
 NEXT = r"[ \t\-]{1,3}([A-Z][a-z]*)"
 
@@ -63,16 +73,13 @@ def test_unmatched_words_that_need_a_next_word_report_it():
     assert [(at, nxt) for at, _, _, nxt in scan.unmatched_words(text, set)] == [(14, "Abad")]
 
 
-def test_the_suspects_automaton_finds_them_after_it_is_rebuilt():
+def test_suspects_found_in_a_text_are_located_in_that_text():
     suspects = {f"Qarya{chr(97 + k)}" for k in range(20)}
     scan = scanner(lambda word: 1 if word in suspects else 0)
     text = " ".join(sorted(suspects))
-    first = scan.unmatched_words(text, set)  # one by one, until a rebuild pays
-    assert len(first) == 20
-    for _ in range(12):
-        assert sorted(scan.unmatched_words(text, set)) == sorted(first)
-    assert scan._suspect_automaton is not None
-    assert scan.unmatched_words(text, set) == sorted(first)  # in text order
+    first = scan.unmatched_words(text, set)  # judged now, located at once
+    assert [text[at:end] for at, _, end, _ in first] == sorted(suspects)
+    assert scan.unmatched_words(text, set) == first
     scan.forget_words()
     assert scan.verdicts == {}
     assert scan.suspects == set()
@@ -81,3 +88,43 @@ def test_the_suspects_automaton_finds_them_after_it_is_rebuilt():
 def test_words_that_are_spellings_are_never_suspects():
     scan = scanner(lambda word: 1)
     assert scan.unmatched_words("Kabul fell.", set) == []
+
+
+CAPITALISED = r"[A-Z\u00c0-\u00de\u0100-\u017f\u0400-\u042f\u0600-\u06ff][^\W\d_]+"
+
+
+def test_the_python_twin_lists_capitalised_words_and_where_suspects_stand():
+    text = "Khan Abad and McKhan, Khan. iKhan 2Khan"
+    words, where = _scan_capitalised(text, {"Khan"})
+    assert words == {"Khan", "Abad", "McKhan"}
+    assert where == [(0, 4, "Khan"), (22, 26, "Khan"), (35, 39, "Khan")]
+
+
+def test_the_python_twin_reads_dari_and_cyrillic_words_as_capitalised():
+    words, where = _scan_capitalised("در هرات و Кабул", {"هرات"})
+    assert words == {"در", "هرات", "Кабул"}
+    assert where == [(3, 7, "هرات")]
+
+
+needs_compiled = pytest.mark.skipif(
+    scan_capitalised is _scan_capitalised,
+    reason="geo._capitalised is not built (no C compiler at install): the twin is in use")
+
+# Letters, capitals, digits, joiners and punctuation of the scripts the scan reads.
+_ALPHABET = st.sampled_from([*"aAbKkhnZz ,.-'_2\n", *"ĀéÉ×Жжهرا²٣İ"])
+
+
+@needs_compiled
+@given(st.lists(_ALPHABET, max_size=60).map("".join), st.data())
+def test_the_compiled_scan_and_its_python_twin_agree(text, data):
+    words = set(re.findall(CAPITALISED, text))
+    suspects = set(data.draw(st.lists(st.sampled_from(sorted(words)), max_size=3))
+                   if words else ())
+    assert scan_capitalised(text, suspects) == _scan_capitalised(text, suspects)
+    assert scan_capitalised(text, suspects)[0] == words
+
+
+@needs_compiled
+def test_the_compiled_scan_checks_its_arguments():
+    with pytest.raises(TypeError, match="scan_capitalised"):
+        scan_capitalised(b"Kabul", set())
