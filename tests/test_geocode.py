@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from wordfreq import top_n_list
 
+import geo._scan
 from geo.geocode import geocode
 
 
@@ -227,3 +230,14 @@ def test_readings_that_depend_on_the_text_are_not_memoised():
 
 def test_a_title_before_a_name_on_the_fast_path_makes_it_a_person():
     assert geocode("Marshal Farah spoke; later Farah fell.")[0].start > 20
+
+
+def test_geocoding_reads_the_same_with_the_pure_python_capitalised_scan(monkeypatch):
+    # Where geo._capitalised is not built (no C compiler at install) the twin runs.
+    demo = Path(__file__).resolve().parent.parent / "data" / "demo"
+    texts = [p.read_text(encoding="utf-8") for p in sorted(demo.glob("*.txt"))[:12]]
+    texts += ["Qandahaar province and Lashkargaah, said Khan Abad's mayor. در هرات"]
+    compiled = [geocode(text) for text in texts]
+    monkeypatch.setattr(geo._scan, "scan_capitalised", geo._scan._scan_capitalised)
+    assert [geocode(text) for text in texts] == compiled
+    assert sum(map(len, compiled)) > 50
