@@ -78,6 +78,8 @@ class Gazetteer:
         self.keys_by_start: dict[tuple[str, int], list[str]] = {}
         for key in self.keys:
             self.keys_by_start.setdefault((key[0], len(key)), []).append(key)
+        # (initial, length, spread) -> the keys a near spelling may be, built on first use
+        self._bands: dict[tuple[str, int, int], list[str]] = {}
         #: memo of the geocoder's first test on a run of words (see geo.geocode)
         self.window_cache: dict[str, bool] = {}
         #: memo of near-spelling lookups: (key, cutoff) -> closest key or None
@@ -164,8 +166,12 @@ class Gazetteer:
         # Only keys with the same first letter and a length that can reach the cutoff: a
         # misspelt first letter is rare once keys fold q/k, e/i and o/u, and it is ~20x faster.
         spread = max(1, int(len(key) * (100 - cutoff) / 100) + 1)
-        candidates = [k for n in range(len(key) - spread, len(key) + spread + 1)
-                      for k in self.keys_by_start.get((key[0], n), ())]
+        band = (key[0], len(key), spread)
+        candidates = self._bands.get(band)
+        if candidates is None:
+            candidates = self._bands[band] = [
+                k for n in range(len(key) - spread, len(key) + spread + 1)
+                for k in self.keys_by_start.get((key[0], n), ())]
         best = process.extractOne(key, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
         return best[0] if best else None
 
