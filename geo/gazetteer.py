@@ -80,6 +80,7 @@ class Gazetteer:
             self.keys_by_start.setdefault((key[0], len(key)), []).append(key)
         # (initial, length, spread) -> the keys a near spelling may be, built on first use
         self._bands: dict[tuple[str, int, int], list[str]] = {}
+        self._first_word_bands: dict[tuple[str, int, int], list[str]] = {}
         #: memo of the geocoder's first test on a run of words (see geo.geocode)
         self.window_cache: dict[str, bool] = {}
         #: memo of near-spelling lookups: (key, cutoff) -> closest key or None
@@ -154,8 +155,17 @@ class Gazetteer:
         (among those with the same initial, as :meth:`fuzzy_key` does)."""
         cached = self.fuzzy_cache.get((key, -cutoff), self)
         if cached is self:
-            same_initial = self.first_word_keys.get(key[:1], ())
-            best = process.extractOne(key, same_initial, scorer=fuzz.ratio,
+            # fuzz.ratio is 200 * common / (len(a) + len(b)): only keys of a length within
+            # these bounds can reach the cutoff (kept in their order, so ties fall alike)
+            shortest = int(len(key) * cutoff / (200 - cutoff))
+            longest = int(len(key) * (200 - cutoff) / cutoff) + 1
+            band = (key[:1], shortest, longest)
+            candidates = self._first_word_bands.get(band)
+            if candidates is None:
+                candidates = self._first_word_bands[band] = [
+                    k for k in self.first_word_keys.get(key[:1], ())
+                    if shortest <= len(k) <= longest]
+            best = process.extractOne(key, candidates, scorer=fuzz.ratio,
                                       score_cutoff=cutoff)
             cached = self.fuzzy_cache[(key, -cutoff)] = best[0] if best else None
         return cached
