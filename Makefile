@@ -11,6 +11,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml setup.py geo/_capitalised.c
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	rm -f geo/_capitalised*.so  # a failed rebuild must not leave an old build in use
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 

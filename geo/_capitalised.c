@@ -6,7 +6,9 @@
  *     set(re.findall(r"[A-Z\u00c0-\u00de\u0100-\u017f\u0400-\u042f\u0600-\u06ff][^\W\d_]+", text))
  *     returns;
  * occurrences: [(start, end, word)] for each of those words that is in ``suspects`` (a
- *     set) and not preceded by a letter, in text order.
+ *     set) and not preceded by a letter, in text order; a word that starts with a
+ *     character of the first class that is no letter ("×Khan", "،کابل") also counts
+ *     without it, as a whole word is what a suspect is looked for as.
  *
  * The regex engine tests every character against the first character class; this loop
  * does the same in a few instructions and creates only the words. geo._scan keeps a
@@ -34,6 +36,24 @@ is_word_letter(Py_UCS4 ch)
     return Py_UNICODE_ISALNUM(ch) && !Py_UNICODE_ISDECIMAL(ch);
 }
 
+/* Append (start, end, word) to found when word is in suspects; return -1 on error. */
+static int
+add_if_suspect(PyObject *found, PyObject *suspects, PyObject *word, Py_ssize_t start,
+               Py_ssize_t end)
+{
+    int known = PySet_Contains(suspects, word);
+    if (known <= 0) {
+        return known;
+    }
+    PyObject *item = Py_BuildValue("(nnO)", start, end, word);
+    if (item == NULL) {
+        return -1;
+    }
+    int status = PyList_Append(found, item);
+    Py_DECREF(item);
+    return status;
+}
+
 static PyObject *
 scan_capitalised(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -42,6 +62,11 @@ scan_capitalised(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     PyObject *text = args[0], *suspects = args[1];
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(text) < 0) {
+        return NULL;
+    }
+#endif
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t size = PyUnicode_GET_LENGTH(text);
@@ -68,21 +93,21 @@ scan_capitalised(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             Py_XDECREF(word);
             goto error;
         }
-        if (check_suspects &&
-            (i == 0 || !Py_UNICODE_ISALPHA(PyUnicode_READ(kind, data, i - 1)))) {
-            int known = PySet_Contains(suspects, word);
-            if (known < 0) {
+        if (check_suspects) {
+            int status = 0;
+            if (i == 0 || !Py_UNICODE_ISALPHA(PyUnicode_READ(kind, data, i - 1))) {
+                status = add_if_suspect(found, suspects, word, i, end);
+            }
+            if (status == 0 && !is_word_letter(ch) && end - i > 2) {
+                /* "×Khan": the word after the sign stands alone too */
+                PyObject *inner = PyUnicode_Substring(text, i + 1, end);
+                status = inner == NULL ? -1
+                                       : add_if_suspect(found, suspects, inner, i + 1, end);
+                Py_XDECREF(inner);
+            }
+            if (status < 0) {
                 Py_DECREF(word);
                 goto error;
-            }
-            if (known) {
-                PyObject *item = Py_BuildValue("(nnO)", i, end, word);
-                if (item == NULL || PyList_Append(found, item) < 0) {
-                    Py_XDECREF(item);
-                    Py_DECREF(word);
-                    goto error;
-                }
-                Py_DECREF(item);
             }
         }
         Py_DECREF(word);

@@ -179,8 +179,12 @@ class KeywordScanner:
 def _scan_capitalised(text: str,
                       suspects: set[str]) -> tuple[set[str], list[tuple[int, int, str]]]:
     """Return the set of capitalised words in ``text`` and (start, end, word) of those in
-    ``suspects`` not preceded by a letter, in text order: the pure-Python twin of
-    ``geo._capitalised.scan_capitalised``.
+    ``suspects`` that stand as whole words not preceded by a letter, in text order: the
+    pure-Python twin of ``geo._capitalised.scan_capitalised``.
+
+    A capitalised word is what ``_CAPITALISED`` matches; its first character may be a sign
+    of the first class that is no letter ("×Khan", "،کابل"), and the word after such a
+    sign stands as a whole word too.
 
     Examples
     --------
@@ -191,6 +195,9 @@ def _scan_capitalised(text: str,
     pattern = _CAPITALISED_ASCII if text.isascii() else _CAPITALISED
     words = set(pattern.findall(text))
     present = words.intersection(suspects)
+    if not text.isascii():  # the signs that may open a word are all outside ASCII
+        present |= suspects.intersection(
+            w[1:] for w in words if len(w) > 2 and not _is_word_letter(w[0]))
     if not present:
         return words, []
     found = []
@@ -201,17 +208,30 @@ def _scan_capitalised(text: str,
             if at and _is_word_letter(before := text[at - 1]):
                 if before.isalpha():
                     continue
-                # a digit-like letter before ("²"): is a word running through here?
-                return words, [(m.start(), m.end(), m.group()) for m in pattern.finditer(text)
-                               if m.group() in present and not (
-                                   m.start() and text[m.start() - 1].isalpha())]
+                # a digit-like letter before ("²"): does a word run through here?
+                return words, _occurrences_word_by_word(text, pattern, present)
             found.append((at, m.end(), word))
     found.sort()
     return words, found
 
 
+def _occurrences_word_by_word(text: str, pattern: re.Pattern[str],
+                              present: set[str]) -> list[tuple[int, int, str]]:
+    """Return (start, end, word) of the ``present`` words as the compiled scan finds them,
+    reading every capitalised word (slower, exact where digit-like letters are about)."""
+    found = []
+    for m in pattern.finditer(text):
+        word, start, end = m.group(), m.start(), m.end()
+        if word in present and not (start and text[start - 1].isalpha()):
+            found.append((start, end, word))
+        if len(word) > 2 and not _is_word_letter(word[0]) and word[1:] in present:
+            found.append((start + 1, end, word[1:]))
+    return found
+
+
 @lru_cache(maxsize=4096)
 def _whole_word(word: str) -> re.Pattern[str]:
+    """Return a regex of ``word`` not followed by a letter (its literal start is fast)."""
     return re.compile(re.escape(word) + r"(?![^\W\d_])")
 
 

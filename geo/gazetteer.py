@@ -126,6 +126,8 @@ class Gazetteer:
         benchmarks); its compiled automaton stays."""
         self.window_cache.clear()
         self.fuzzy_cache.clear()
+        self._bands.clear()
+        self._first_word_bands.clear()
         self.pattern_rules.clear()
         self.resolutions.clear()
         self.hint_free.clear()

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from wordfreq import top_n_list
 
 import geo._scan
-from geo.geocode import geocode
+from geo.gazetteer import load_gazetteer
+from geo.geocode import _insert_apart, _Match, geocode
 
 
 def resolved(text: str) -> dict[str, str | None]:
@@ -232,12 +233,37 @@ def test_a_title_before_a_name_on_the_fast_path_makes_it_a_person():
     assert geocode("Marshal Farah spoke; later Farah fell.")[0].start > 20
 
 
+@pytest.mark.skipif(geo._scan.scan_capitalised is geo._scan._scan_capitalised,
+                    reason="geo._capitalised is not built: the twin is the only scan")
 def test_geocoding_reads_the_same_with_the_pure_python_capitalised_scan(monkeypatch):
     # Where geo._capitalised is not built (no C compiler at install) the twin runs.
     demo = Path(__file__).resolve().parent.parent / "data" / "demo"
     texts = [p.read_text(encoding="utf-8") for p in sorted(demo.glob("*.txt"))[:12]]
     texts += ["Qandahaar province and Lashkargaah, said Khan Abad's mayor. در هرات"]
     compiled = [geocode(text) for text in texts]
+    load_gazetteer().clear_memos()  # every word judged anew, through the twin
     monkeypatch.setattr(geo._scan, "scan_capitalised", geo._scan._scan_capitalised)
     assert [geocode(text) for text in texts] == compiled
     assert sum(map(len, compiled)) > 50
+
+
+def test_a_long_name_is_found_whole_with_hyphens_or_spaces():
+    for text in ("Fighting near Darah-ye-Suf-e-Bala district.",
+                 "Fighting near Darah ye Suf e Bala district."):
+        [mention] = geocode(text)
+        assert mention.text == text[14:33]
+        assert (mention.kind, mention.province_iso) == ("district", "AF-SAM")
+
+
+def _match(start: int, end: int) -> _Match:
+    return _Match(start, end, "x" * (end - start), [], False)
+
+
+def test_careful_matches_are_inserted_in_place_unless_one_overlaps():
+    first = [_match(0, 5), _match(20, 25)]
+    matches, mentions = _insert_apart(first, ["a", "b"], [_match(10, 15), _match(30, 33)])
+    assert [m.start for m in matches] == [0, 10, 20, 30]
+    assert mentions == ["a", None, "b", None]
+    assert first == [_match(0, 5), _match(20, 25)]  # the first pass's list is kept
+    assert _insert_apart(first, ["a", "b"], [_match(3, 8)]) is None
+    assert _insert_apart(first, ["a", "b"], [_match(15, 21)]) is None

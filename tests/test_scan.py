@@ -124,6 +124,33 @@ def test_the_compiled_scan_and_its_python_twin_agree(text, data):
     assert scan_capitalised(text, suspects)[0] == words
 
 
+# Words, signs that may open a word, digit-like letters and joiners, to meet often.
+_PIECES = st.sampled_from(["Khan", "Abad", "Жук", "هرات", "×", "،", "٣", "²", "a", "i",
+                           " ", ",", "-", "'", "2", "_", "\n"])
+_SUSPECTS = st.sets(st.sampled_from(["Khan", "Abad", "Жук", "هرات", "×Khan", "Khanabad"]))
+
+
+@needs_compiled
+@given(st.lists(_PIECES, max_size=12).map("".join), _SUSPECTS)
+def test_the_compiled_scan_and_its_twin_agree_on_words_beside_signs(text, suspects):
+    assert scan_capitalised(text, suspects) == _scan_capitalised(text, suspects)
+
+
+@pytest.mark.parametrize("sign", ["×", "،", "٣"])
+def test_a_suspect_after_a_sign_that_opens_a_word_stands_alone(sign):
+    text = f"Khan {sign}Khan and {sign}Abad"
+    words, where = _scan_capitalised(text, {"Khan", "Abad"})
+    assert words == {"Khan", f"{sign}Khan", f"{sign}Abad"}
+    assert where == [(0, 4, "Khan"), (6, 10, "Khan"), (16, 20, "Abad")]
+    assert scan_capitalised(text, {"Khan", "Abad"}) == (words, where)
+
+
+def test_a_suspect_inside_a_word_after_a_digit_like_letter_is_no_occurrence():
+    # "A²Khan" is one word to the scan; "²Khan" starts a word at "K"
+    assert _scan_capitalised("A²Khan ²Khan", {"Khan"})[1] == [(8, 12, "Khan")]
+    assert scan_capitalised("A²Khan ²Khan", {"Khan"})[1] == [(8, 12, "Khan")]
+
+
 @needs_compiled
 def test_the_compiled_scan_checks_its_arguments():
     with pytest.raises(TypeError, match="scan_capitalised"):
