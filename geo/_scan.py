@@ -39,7 +39,8 @@ _CONNECTOR_FORMS = ("e", "i", "ye")
 
 def joiner_variants(name: str) -> set[str]:
     """Return ``name`` as the scan sees it (see :func:`scan_form`), with its word gaps
-    written as a space or nothing and its connector as e, i or ye.
+    written as a space or nothing, its connector as e, i or ye, and its apostrophe (of
+    whatever kind) as ' or left out.
 
     Examples
     --------
@@ -47,7 +48,21 @@ def joiner_variants(name: str) -> set[str]:
     ['lashkar gah', 'lashkargah']
     >>> "mazar e sharif" in joiner_variants("Mazar-i-Sharif")
     True
+    >>> {"qal'eh ye now", "qaleh ye now"} <= joiner_variants("Qal‘eh-ye Now")
+    True
     """
+    name = name.translate(_APOSTROPHE_AS_ASCII)
+    if "'" in name:
+        return joiner_variants(name.replace("'", "")) | _joined(name)
+    return _joined(name)
+
+
+# The apostrophes and ayn signs of transliterations; the geocoder makes ’ and ‘ in a text '.
+_APOSTROPHE_AS_ASCII = str.maketrans(dict.fromkeys("`‘’ʼʻ´", "'"))
+
+
+def _joined(name: str) -> set[str]:
+    """Return the joiner and connector variants of ``name`` (see joiner_variants)."""
     words = scan_form(name.replace("‐", "-").replace("–", "-")).split()
     if len(words) - 1 > _MAX_GAPS:
         return {" ".join(words)}

@@ -690,14 +690,19 @@ def geocode(text: str, gazetteer: Gazetteer | None = None) -> list[Mention]:
     return mentions  # type: ignore[return-value]  # no None is left
 
 
-# Typographic quotes, the en dash and the no-break space as their ASCII look-alikes: one
+# Typographic quotes and apostrophes (ʼ, ʻ of transliterations), the en dash and the
+# no-break space as their ASCII look-alikes: one
 # character each, so offsets stay; a text that is then ASCII scans faster (one byte a
 # character in CPython). The em dash and the ellipsis stay: they are no joiner or break.
-_PLAIN = (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("–", "-"), ("\xa0", " "))
+_PLAIN = (("’", "'"), ("‘", "'"), ("ʼ", "'"), ("ʻ", "'"), ("“", '"'), ("”", '"'), ("–", "-"),
+          ("\xa0", " "))
 
 
 def _plain_punctuation(text: str) -> str:
-    """Return ``text`` with typographic quotes, en dashes and no-break spaces made ASCII."""
+    """Return ``text`` with typographic quotes, apostrophes (the backtick too), en dashes
+    and no-break spaces made ASCII."""
+    if "`" in text:  # an ayn written as a backtick ("Qal`eh"): an apostrophe
+        text = text.replace("`", "'")
     if text.isascii():
         return text
     for typographic, plain in _PLAIN:

@@ -267,3 +267,10 @@ def test_careful_matches_are_inserted_in_place_unless_one_overlaps():
     assert first == [_match(0, 5), _match(20, 25)]  # the first pass's list is kept
     assert _insert_apart(first, ["a", "b"], [_match(3, 8)]) is None
     assert _insert_apart(first, ["a", "b"], [_match(15, 21)]) is None
+
+
+@pytest.mark.parametrize("spelling", ["Qal'eh-ye Now", "Qal‘eh-ye Now", "Qalʼeh-ye Now",
+                                      "Qaleh-ye Now", "Qal`eh-ye Now"])
+def test_an_apostrophe_of_any_kind_or_none_reads_alike(spelling):
+    [mention] = geocode(f"The Taliban entered {spelling} on Friday.")
+    assert (mention.text, mention.province_iso) == (spelling, "AF-BDG")
