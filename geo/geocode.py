@@ -738,6 +738,16 @@ def _resolved(text: str, matches: list[_Match], k: int, doc_counts: Counter, hin
     text around did not decide them."""
     m = matches[k]
     place, confidence, reason, alone = _resolve(text, matches, k, doc_counts, hint)
+    if elsewhere := _cue_named_elsewhere(m, gaz):
+        # "Arghandab district" names Kandahar's, unless the text goes on "... of Zabul"
+        alone = False
+        qualifier = _qualifying_province(text, matches, k)
+        inside = [p for p in elsewhere if qualifier and p.province_iso == qualifier]
+        if inside and place.province_iso != qualifier:
+            place = min(inside, key=_rank)
+            confidence = 0.9
+            reason = (f"{len(elsewhere)} places share the name "
+                      f"'{m.text.rpartition(' ')[0]}'; the text places it in {qualifier}")
     resolved = (place.name, place.place_id, place.kind, place.province_iso, place.country,
                 place.lat, place.lon, round(max(0.05, confidence), 2), reason)
     if alone:
@@ -747,6 +757,17 @@ def _resolved(text: str, matches: list[_Match], k: int, doc_counts: Counter, hin
         else:
             gaz.resolutions[(name, hint) if hint else name] = resolved
     return resolved
+
+
+def _cue_named_elsewhere(m: _Match, gaz: Gazetteer) -> list[Place]:
+    """Return the places named by a match's words before a closing place cue ("Arghandab"
+    of "Arghandab district") when one lies in another province than the match's, else []."""
+    base, _, cue = m.text.rpartition(" ")
+    if not base or cue.lower() not in _CUES_AFTER:
+        return []
+    own = {e.place.province_iso for e in m.entries}
+    places = _unique_places(gaz.entries_for(_key(base)))
+    return places if any(p.province_iso not in own for p in places) else []
 
 
 def _careful_key(m: _Match) -> tuple:

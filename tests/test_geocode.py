@@ -274,3 +274,14 @@ def test_careful_matches_are_inserted_in_place_unless_one_overlaps():
 def test_an_apostrophe_of_any_kind_or_none_reads_alike(spelling):
     [mention] = geocode(f"The Taliban entered {spelling} on Friday.")
     assert (mention.text, mention.province_iso) == (spelling, "AF-BDG")
+
+
+@pytest.mark.parametrize(("text", "province"), [
+    ("The Taliban captured Arghandab district of Zabul province.", "AF-ZAB"),
+    ("The Taliban captured Arghandab district on Monday.", "AF-KAN"),
+    ("Fighting in Baharak district in Takhar.", "AF-TAK"),
+    ("Fighting in Baharak district, Badakhshan.", "AF-BDS"),
+])
+def test_a_name_with_its_cue_follows_the_province_the_text_names_after_it(text, province):
+    for _ in range(2):  # the first reading must not be memoised for the second
+        assert geocode(text)[0].province_iso == province
