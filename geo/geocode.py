@@ -65,10 +65,14 @@ _PERSON_TITLES = {"president", "mr", "mrs", "ms", "dr", "gen", "general", "marsh
                   "lt", "col", "colonel", "lord", "prince", "king", "ambassador"}
 #: Never reported: the country itself and the demonym are not places on the map.
 _SKIP_KEYS = {name_key(n) for n in ("Afghanistan", "Afghan", "Afghans", "Islamic Emirate")}
+# What may stand between a name and the province that places it: "X in Y", "X district of
+# Y", "X, Y", and the appositive "X, the (provincial) capital of (neighbouring) Y".
 _QUALIFIER = re.compile(
     r"^\s*(?:district|town|city|village|area|valley|region|province)?\s*"
-    r"(?:,|\bin\b|\bof\b|\bnear\b)\s*(?:the\s+)?(?:northern\s+|southern\s+|eastern\s+|"
-    r"western\s+|central\s+)?$",
+    r"(?:,|\bin\b|\bof\b|\bnear\b)\s*(?:the\s+)?"
+    r"(?:(?:provincial\s+)?capital\s+(?:city\s+)?of\s+(?:the\s+)?)?"
+    r"(?:(?:north|south)-?(?:east|west)ern\s+|(?:north|south|east|west)ern\s+|central\s+"
+    r"|neighbou?ring\s+)?$",
     re.IGNORECASE,
 )
 

@@ -285,3 +285,14 @@ def test_an_apostrophe_of_any_kind_or_none_reads_alike(spelling):
 def test_a_name_with_its_cue_follows_the_province_the_text_names_after_it(text, province):
     for _ in range(2):  # the first reading must not be memoised for the second
         assert geocode(text)[0].province_iso == province
+
+
+@pytest.mark.parametrize("between", [", the capital of", ", capital of", " in northeastern",
+                                     ", the provincial capital of",
+                                     ", the capital of neighbouring"])
+def test_the_province_an_appositive_names_places_a_shared_name(between):
+    # Faizabad is Badakhshan's capital and a district of Jowzjan; Jowzjan is named more
+    text = (f"Sheberghan, the capital of Jowzjan, fell. Faizabad{between} Badakhshan, "
+            "held out.")
+    faizabad = next(m for m in geocode(text) if m.text == "Faizabad")
+    assert faizabad.province_iso == "AF-BDS"
