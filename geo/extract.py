@@ -367,16 +367,34 @@ def _is_qualifier(sentence: str, mentions: list[Mention], k: int) -> bool:
     if m.kind not in ("province", "capital"):
         return False
     earlier = [p for p in mentions[:k] if p.province_iso and p.kind not in ("province",)]
-    return bool(earlier) and bool(_LOCATING.search(sentence[max(0, m.start - 60) : m.start]))
+    locating = _LOCATING.search(sentence[max(0, m.start - 60) : m.start])
+    if not earlier or not locating:
+        return False
+    # A comma also separates a list: "Chakhansur, Nimroz" locates, "Farah, Zaranj and
+    # Herat" (each in its own province) lists.
+    return not locating.group().startswith(",") or earlier[-1].province_iso == m.province_iso
 
 
 def _targets(sentence: str, trig: _Trigger, mentions: list[Mention], window: tuple[int, int],
-             qualifiers: set[int]) -> list[int]:
-    """Return the indexes of the mentions a trigger applies to."""
+             qualifiers: set[int], previous: tuple[int, set[int]] | None = None,
+             before_passive: bool = False) -> list[int]:
+    """Return the indexes of the mentions a trigger applies to; ``previous`` is the end
+    of the sentence's trigger before this one and the mentions that one applied to, and
+    ``before_passive`` says that the next trigger of the sentence is a passive one."""
     lo, hi = window
     if trig.passive:
         before = [k for k, m in enumerate(mentions) if lo <= m.start and m.end <= trig.start]
         before = [k for k in before if k not in qualifiers]
+        if previous is not None:
+            # "Farah fell on Tuesday, and Puli Khumri was taken": a subject of its own
+            # after the verb before; without one the verb goes on ("X was besieged and
+            # captured")
+            end, taken = previous
+            own = [k for k in before if mentions[k].start >= end and k not in taken]
+            if own:
+                return _first_group(sentence, mentions, own)
+        if not before and (antecedent := _antecedent(sentence, mentions, lo, qualifiers)):
+            return antecedent  # "Kunduz, which fell on Sunday, was recaptured on Monday"
         if before or not trig.text.startswith("surrender"):
             return _first_group(sentence, mentions, before)
         # "troops surrendered Dand-e Ghori district to the Taliban": the object follows
@@ -384,7 +402,38 @@ def _targets(sentence: str, trig: _Trigger, mentions: list[Mention], window: tup
     after = [k for k in after if k not in qualifiers]
     if after and not _reaches(sentence[trig.end : mentions[after[0]].start]):
         return []
+    if before_passive:
+        # "captured Farah on Monday, and Zaranj was abandoned": the object ends where the
+        # next clause's subject starts
+        return _first_group(sentence, mentions, after)
     return after
+
+
+_RELATIVE = re.compile(r",\s*which\b", re.IGNORECASE)
+
+
+def _relative_clauses(sentence: str) -> list[tuple[int, int]]:
+    """Return (start, end) of the ", which ...," clauses: from the comma before "which" to
+    the comma that closes the clause (or the sentence's end)."""
+    spans = []
+    for m in _RELATIVE.finditer(sentence):
+        end = sentence.find(",", m.end())
+        spans.append((m.start(), end if end >= 0 else len(sentence)))
+    return spans
+
+
+def _antecedent(sentence: str, mentions: list[Mention], lo: int,
+                qualifiers: set[int]) -> list[int]:
+    """Return the mention a relative clause that starts or ends at ``lo`` refers to:
+    "Kunduz" of "Kunduz, which fell on Sunday, was retaken", as a one-item list, or []."""
+    starts = [b for b, e in _relative_clauses(sentence) if lo in (b, e)]
+    if not lo or not starts:
+        return []
+    start = starts[0]
+    earlier = [k for k, m in enumerate(mentions) if m.end <= start and k not in qualifiers]
+    if earlier and not sentence[mentions[earlier[-1]].end : start].strip():
+        return earlier[-1:]
+    return []
 
 
 _APPOSITION = re.compile(
@@ -443,6 +492,8 @@ def _precision(sentence: str, trig: _Trigger, mention: Mention) -> int:
 def _clause_windows(sentence: str, triggers: list[_Trigger]) -> list[tuple[int, int]]:
     """Return for each trigger the span of text it may take targets from."""
     breaks = [m.start() for m in _CLAUSE_BREAK.finditer(sentence)]
+    # ", which fell on Sunday," ends at its closing comma: the main verb comes after it
+    breaks += [end for _, end in _relative_clauses(sentence) if end < len(sentence)]
     windows = []
     for i, trig in enumerate(triggers):
         hi = len(sentence)
@@ -617,7 +668,9 @@ def _sentence_claims(ctx: _Context, gaz: Gazetteer, span: tuple[int, int],
     denied = bool(_DENIAL_RE.search(sentence))
     claims: list[Claim] = []
     ctx.pending = []
-    for trig, window in zip(triggers, windows, strict=True):
+    previous: tuple[int, set[int]] | None = None
+    passive_next = [t.passive for t in triggers[1:]] + [False]
+    for trig, window, before_passive in zip(triggers, windows, passive_next, strict=True):
         if _NEGATION_RE.search(sentence[max(window[0], trig.start - 25) : trig.start]):
             continue
         if trig.family == "contested" and _ATTACK_NOT_CONTROL.search(sentence):
@@ -630,10 +683,17 @@ def _sentence_claims(ctx: _Context, gaz: Gazetteer, span: tuple[int, int],
         kind, actor = _kind_and_actor(trig.family, actor, ctx.defender)
         if denied and kind == "captured" and actor == "taliban":
             kind = "contested"  # a Taliban claim that officials deny
-        date, dated = _clause_date(sentence, trig, window, ctx.doc.published, ctx.last_date)
+        indexes = _targets(sentence, trig, local, window, qualifiers, previous, before_passive)
+        dating = window
+        if previous is not None and indexes and local[indexes[0]].start >= previous[0]:
+            # a clause with a subject of its own takes its date from there on: "Farah fell
+            # on Tuesday and Puli Khumri was captured on Wednesday"
+            dating = (max(window[0], local[indexes[0]].start), window[1])
+        date, dated = _clause_date(sentence, trig, dating, ctx.doc.published, ctx.last_date)
         if not dated and ctx.last_date and ctx.paragraph_dated:
             date = ctx.last_date  # "On Friday they took X. They also seized Y." (same paragraph)
-        targets = [local[k] for k in _targets(sentence, trig, local, window, qualifiers)]
+        previous = (trig.end, set(indexes))
+        targets = [local[k] for k in indexes]
         targets = [m for m in targets if m.province_iso
                    and not _EXCLUDED.search(sentence[max(0, m.start - 30) : m.start])]
         if not targets and (ref := _anaphora(ctx, gaz, sentence, trig, window, local)):

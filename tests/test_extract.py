@@ -255,3 +255,38 @@ def test_district_reports(sentence, expected):
 def test_taliban_held_city_is_held_by_the_taliban():
     claim = one("Thousands of people remain in Taliban-held Kunduz, aid groups said.")
     assert (claim.province_iso, claim.actor, claim.kind) == ("AF-KDZ", "taliban", "held")
+
+
+def test_each_clause_of_a_sentence_claims_its_own_subject_and_date():
+    claims = claims_of("Farah fell on Tuesday and Puli Khumri was captured on Wednesday.")
+    assert sorted((c.province_iso, c.event_date.isoformat()) for c in claims) == [
+        ("AF-BGL", "2021-08-11"), ("AF-FRA", "2021-08-10")]
+
+
+def test_a_relative_clause_and_the_main_verb_both_claim_the_place_before_them():
+    claims = claims_of("Kunduz, which fell on Sunday, was recaptured by government forces "
+                       "on Monday.")
+    assert sorted((c.place, c.actor, c.kind, c.event_date.isoformat()) for c in claims) == [
+        ("Kunduz", "government", "recaptured", "2021-08-09"),
+        ("Kunduz", "taliban", "captured", "2021-08-08")]
+
+
+def test_a_relative_clause_with_a_passive_verb_claims_its_antecedent():
+    claim = one("Taloqan, which was captured on Monday, lies in Takhar.")
+    assert (claim.place, claim.kind, claim.event_date) == ("Taloqan", "captured",
+                                                           dt.date(2021, 8, 9))
+
+
+def test_a_relative_clause_after_an_object_does_not_lend_it_its_places():
+    claim = one("The Taliban captured Kunduz, which borders Tajikistan, on Sunday.")
+    assert (claim.place, claim.event_date) == ("Kunduz", dt.date(2021, 8, 8))
+
+
+def test_capitals_in_a_list_after_a_verb_are_each_claimed():
+    claims = claims_of("The Taliban captured Farah, Zaranj and Herat on Monday.")
+    assert sorted(c.province_iso for c in claims) == ["AF-FRA", "AF-HER", "AF-NIM"]
+
+
+def test_a_province_after_a_comma_that_contains_the_place_only_locates_it():
+    claim = one("The Taliban captured Chakhansur, Nimroz on Monday.")
+    assert (claim.place, claim.province_iso) == ("Chakhansur", "AF-NIM")
