@@ -291,6 +291,16 @@ _INTENTION = re.compile(
 )
 
 
+# "the latest provincial capital to fall": an infinitive after an ordinal tells what
+# happened, unless a modal says it may ("could be the last city to fall").
+_NTH_TO = re.compile(
+    r"^(?!.*\b(?:will|would|could|might|may|expected|likely|set|poised)\b).*"
+    r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th)|"
+    r"latest|last|only)\s+(?:[\w-]+\s+){0,3}to\s+$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 def _triggers(sentence: str) -> list[_Trigger]:
     """Return the control verbs of a sentence, without intentions ("ready to retake")."""
     found = []
@@ -300,7 +310,8 @@ def _triggers(sentence: str) -> list[_Trigger]:
         # A bare "took"/"entered" is a control verb only when a place name follows it.
         if text in _BARE_TAKE and not _BARE_OBJECT.match(sentence, match.end()):
             continue
-        if _INTENTION.search(sentence[max(0, match.start() - 30) : match.start()]):
+        if _INTENTION.search(sentence[max(0, match.start() - 30) : match.start()]) and not (
+                _NTH_TO.search(sentence[max(0, match.start() - 60) : match.start()])):
             continue
         found.append(_Trigger(match.start(), match.end(), family, text, passive))
     return found

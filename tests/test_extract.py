@@ -290,3 +290,17 @@ def test_capitals_in_a_list_after_a_verb_are_each_claimed():
 def test_a_province_after_a_comma_that_contains_the_place_only_locates_it():
     claim = one("The Taliban captured Chakhansur, Nimroz on Monday.")
     assert (claim.place, claim.province_iso) == ("Chakhansur", "AF-NIM")
+
+
+def test_the_latest_capital_to_fall_fell():
+    claim = one("Sar-e Pul became the latest provincial capital to fall to the Taliban "
+                "on Sunday.", dt.date(2021, 8, 15))
+    assert (claim.province_iso, claim.kind, claim.event_date) == ("AF-SAR", "captured",
+                                                                  dt.date(2021, 8, 15))
+
+
+@pytest.mark.parametrize("text", ["Kabul could be the last city to fall to the Taliban.",
+                                  "Officials fear Ghazni will be the next to fall.",
+                                  "The Taliban are ready to capture Kandahar."])
+def test_what_may_fall_has_not_fallen(text):
+    assert claims_of(text) == []
