@@ -301,6 +301,10 @@ _NTH_TO = re.compile(
 )
 
 
+#: Before this day "resistance forces" were the uprisings fighting beside the government.
+_KABUL_FELL = dt.date(2021, 8, 15)
+
+
 def _triggers(sentence: str) -> list[_Trigger]:
     """Return the control verbs of a sentence, without intentions ("ready to retake")."""
     found = []
@@ -803,8 +807,8 @@ def extract(doc: Document, gazetteer: Gazetteer | None = None,
     result = Extraction(mentions=mentions)
     ctx = _Context(doc)
     nrf = dict(_ACTOR_RE)["nrf"]
-    if nrf.search(doc.text):  # after August 2021 the side holding out is the resistance
-        ctx.defender = "nrf"
+    if doc.published >= _KABUL_FELL and nrf.search(doc.text):
+        ctx.defender = "nrf"  # once Kabul fell the side holding out was the resistance
     last_end = 0
     for span in split_sentences(doc.text):
         if "\n" in doc.text[last_end : span[0]]:

@@ -304,3 +304,12 @@ def test_the_latest_capital_to_fall_fell():
                                   "The Taliban are ready to capture Kandahar."])
 def test_what_may_fall_has_not_fallen(text):
     assert claims_of(text) == []
+
+
+def test_a_retaking_before_kabul_fell_is_the_governments_even_beside_a_resistance():
+    text = ("Officials said the district of Yamgan had been retaken. Resistance forces "
+            "fought beside the army.")
+    assert [(c.place, c.actor) for c in claims_of(text, dt.date(2021, 8, 10))] == [
+        ("Yamgan", "government")]
+    assert [(c.place, c.actor) for c in claims_of(text, dt.date(2021, 8, 25))] == [
+        ("Yamgan", "nrf")]
