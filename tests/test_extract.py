@@ -313,3 +313,11 @@ def test_a_retaking_before_kabul_fell_is_the_governments_even_beside_a_resistanc
         ("Yamgan", "government")]
     assert [(c.place, c.actor) for c in claims_of(text, dt.date(2021, 8, 25))] == [
         ("Yamgan", "nrf")]
+
+
+@pytest.mark.parametrize("text", ["Heavy fighting is under way in Kunduz.",
+                                  "Fighting was ongoing in Kunduz on Monday.",
+                                  "Clashes are going on near Kunduz."])
+def test_fighting_under_way_contests_the_place(text):
+    claim = one(text)
+    assert (claim.province_iso, claim.kind) == ("AF-KDZ", "contested")
