@@ -128,10 +128,16 @@ def main(argv: list[str] | None = None) -> None:
             (f"unseen (after {half} others)", unseen, g_unseen, n - half)):
         ours_r = count / statistics.median(ours_t)
         geo_r = count / statistics.median(geo_t)
-        ratio = ours_r / geo_r
+        # Each of our passes is followed at once by geotext's on the same texts: the ratio
+        # of such a pair is not moved by the host's busy spells, which a median of each
+        # side's passes is (the target is judged on the median of the pairs).
+        pairs = sorted(g / o for o, g in zip(ours_t, geo_t, strict=True))
+        paired = statistics.median(pairs)
         rows.append([
             label, f"{ours_r:,.0f}", f"{1e3 / ours_r:.2f}", f"{geo_r:,.0f}",
-            f"{1e3 / geo_r:.2f}", f"{ratio:.2f}", "yes" if ratio >= TARGET_RATIO else "**no**",
+            f"{1e3 / geo_r:.2f}", f"{ours_r / geo_r:.2f}",
+            f"{paired:.2f} ({pairs[0]:.2f}-{pairs[-1]:.2f})",
+            "yes" if paired >= TARGET_RATIO else "**no**",
         ])  # fmt: skip
 
     print("## Geocoding\n")
@@ -141,10 +147,9 @@ def main(argv: list[str] | None = None) -> None:
           f"{repeat} passes\n")
     print(_corpus.table(
         ["pass", "controlmap art/s", "ms/article", "geotext art/s", "ms/article",
-         "ratio", f">= {TARGET_RATIO}x?"], rows))
-    paired = sorted(g / o for o, g in zip(warm, g_warm, strict=True))
-    print(f"\nwarm ratio of each pass to the geotext pass right after it: median "
-          f"{statistics.median(paired):.2f}, range {paired[0]:.2f}-{paired[-1]:.2f}\n")
+         "ratio of medians", "ratio of pairs: median (range)", f">= {TARGET_RATIO}x?"],
+        rows))
+    print()
     startup = (f"gazetteer load {load_s * 1e3:.0f} ms + automaton build "
                f"{regex_s * 1e3:.0f} ms")
     print(_corpus.table(
