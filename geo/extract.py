@@ -33,7 +33,13 @@ from geo.records import Claim, CountStatement, Document, Mention
 
 # --- lexicons -------------------------------------------------------------------------------
 
+_HANDED_PLACE = (r"(?:(?:city|town|district|provincial\s+capital|capital|province|base|airport)"
+                 r"\b|(?-i:[A-Z])[\w'-]*)")
 _CAPTURE = (
+    # "handed over Ghazni (the city, control of X) to the Taliban", "handed the city over
+    # to": a place is handed over, not "their weapons" or "the bodies"
+    rf"hand(?:ed|s|ing)\s+over(?=\s+(?:the\s+)?(?:control\s+of\s+|{_HANDED_PLACE}))|"
+    rf"handed(?=\s+(?:the\s+)?{_HANDED_PLACE}(?:\s+(?-i:[A-Z])[\w'-]*){{0,2}}\s+over\s+to\b)|"
     r"captur(?:e|ed|es|ing)|seiz(?:e|ed|es|ing)|overr(?:an|un|uns|unning)|stormed|"
     r"conquer(?:ed|s)?|took\s+(?:full\s+)?(?:control\s+(?:of|over)|over)|"
     r"tak(?:e|en|es|ing)\s+(?:full\s+)?(?:control\s+(?:of|over)|over)|taken|took|taking|"
@@ -99,8 +105,11 @@ _PASSIVE = (
     r"militants?)(?:['’]s?)?\s+hands|"
     r"under\s+(?:the\s+)?(?:full\s+)?(?:taliban|insurgents?'?|militants?'?)\s*(?:'s\s+)?control|"
     r"under\s+(?:the\s+)?control\s+of\s+(?:the\s+)?(?:taliban|insurgents|militants)|"
-    r"handed\s+over|collapsed|(?:captured|seized|taken|overrun)\s+by|"
-    r"(?<!(?:has|had|ave)\s)overrun"
+    r"handed\s+over(?=\s+to\b|\s*[.,;)]|\s*$)|collapsed|(?:captured|seized|taken|overrun)\s+by|"
+    r"(?<!(?:has|had|ave)\s)overrun|"
+    # "Zaranj was the first provincial capital to fall" (unless a modal makes it a guess)
+    r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th)"
+    r"|latest|last|only)\s+(?:[\w-]+\s+){0,3}?to\s+fall\b(?!\s+to\b)"
 )
 #: (pattern, family, passive): a passive verb takes the places before it as its subject.
 _TRIGGERS: tuple[tuple[str, str, bool], ...] = (
@@ -294,6 +303,8 @@ _INTENTION = re.compile(
 
 # "the latest provincial capital to fall": an infinitive after an ordinal tells what
 # happened, unless a modal says it may ("could be the last city to fall").
+_MODAL = re.compile(r"\b(?:will|would|could|might|may|expected|likely|set|poised)\b",
+                    re.IGNORECASE)
 _NTH_TO = re.compile(
     r"^(?!.*\b(?:will|would|could|might|may|expected|likely|set|poised)\b).*"
     r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th)|"
@@ -318,6 +329,9 @@ def _triggers(sentence: str) -> list[_Trigger]:
         if _INTENTION.search(sentence[max(0, match.start() - 30) : match.start()]) and not (
                 _NTH_TO.search(sentence[max(0, match.start() - 60) : match.start()])):
             continue
+        if text.endswith("to fall") and _MODAL.search(sentence[max(0, match.start() - 40) :
+                                                             match.start()]):
+            continue  # "Kabul could be the last city to fall"
         found.append(_Trigger(match.start(), match.end(), family, text, passive))
     return found
 

@@ -321,3 +321,32 @@ def test_a_retaking_before_kabul_fell_is_the_governments_even_beside_a_resistanc
 def test_fighting_under_way_contests_the_place(text):
     claim = one(text)
     assert (claim.province_iso, claim.kind) == ("AF-KDZ", "contested")
+
+
+@pytest.mark.parametrize("text", [
+    "The governor of Ghazni handed the city over to the Taliban on Thursday.",
+    "Officials handed over Ghazni to the Taliban on Thursday.",
+    "The governor handed over the city of Ghazni to the Taliban on Thursday.",
+    "Ghazni was handed over to the Taliban on Thursday.",
+])
+def test_a_place_handed_over_to_the_taliban_is_captured(text):
+    claim = one(text, dt.date(2021, 8, 15))
+    assert (claim.province_iso, claim.actor, claim.kind, claim.event_date) == (
+        "AF-GHA", "taliban", "captured", dt.date(2021, 8, 12))
+
+
+@pytest.mark.parametrize("text", [
+    "The Taliban handed over the bodies to the Red Cross in Kandahar.",
+    "Government troops handed over their weapons to the Taliban in Kunduz.",
+    "Kabul could be the last city to fall.",
+    "Prices continued to fall in Kabul.",
+])
+def test_handing_over_things_and_guesses_about_falls_claim_nothing(text):
+    assert claims_of(text) == []
+
+
+def test_the_first_capital_to_fall_fell():
+    claim = one("Zaranj was the first provincial capital to fall, on Friday.",
+                dt.date(2021, 8, 15))
+    assert (claim.province_iso, claim.kind, claim.event_date) == ("AF-NIM", "captured",
+                                                                  dt.date(2021, 8, 13))
