@@ -41,6 +41,8 @@ _CAPTURE = (
     rf"hand(?:ed|s|ing)\s+over(?=\s+(?:the\s+)?(?:control\s+of\s+|{_HANDED_PLACE}))|"
     rf"handed(?=\s+(?:the\s+)?{_HANDED_PLACE}(?:\s+(?-i:[A-Z])[\w'-]*){{0,2}}\s+over\s+to\b)|"
     r"captur(?:e|ed|es|ing)|seiz(?:e|ed|es|ing)|overr(?:an|un|uns|unning)|stormed|"
+    r"(?:declared|declares|claimed|claims|announced)\s+(?:full\s+|total\s+)?victory\s+"
+    r"(?:in|over)|"
     r"conquer(?:ed|s)?|took\s+(?:full\s+)?(?:control\s+(?:of|over)|over)|"
     r"tak(?:e|en|es|ing)\s+(?:full\s+)?(?:control\s+(?:of|over)|over)|taken|took|taking|"
     r"(?:gained|gain|gains|claimed|seized|wrested|assumed|established)\s+(?:full\s+)?control\s+"

@@ -350,3 +350,13 @@ def test_the_first_capital_to_fall_fell():
                 dt.date(2021, 8, 15))
     assert (claim.province_iso, claim.kind, claim.event_date) == ("AF-NIM", "captured",
                                                                   dt.date(2021, 8, 13))
+
+
+def test_a_victory_declared_in_a_place_is_a_capture_and_contested_when_rejected():
+    published = dt.date(2021, 9, 7)
+    claim = one("The Taliban claimed victory over Panjshir on Monday.", published)
+    assert (claim.province_iso, claim.kind, claim.claimant) == ("AF-PAN", "captured", "taliban")
+    claim = one("The Taliban declared victory in Panjshir on Monday, a claim rejected by the "
+                "resistance.", published)
+    assert (claim.province_iso, claim.kind, claim.event_date) == ("AF-PAN", "contested",
+                                                                  dt.date(2021, 9, 6))
