@@ -637,16 +637,23 @@ def _resolve(text: str, matches: list[_Match], k: int, doc_counts: Counter, hint
         why = f"{shared}; {best.province_iso} is named elsewhere in the text"
         return best, base - 0.25, why, False
     best = min(places, key=_rank)
-    return best, base - 0.35, f"{shared}; chose the {best.kind} with the largest population", False
+    by_population = best.population > max(
+        (p.population for p in places if p is not best and _rank(p)[:2] == _rank(best)[:2]),
+        default=-1)
+    how_chosen = "largest population" if by_population else "most recorded names"
+    return best, base - 0.35, f"{shared}; chose the {best.kind} with the {how_chosen}", False
 
 
 def _kind_family(kind: str) -> str:
     return {"capital": "city", "city": "city", "town": "city"}.get(kind, kind)
 
 
-def _rank(place: Place) -> tuple[int, int, int]:
-    # Afghan places first: "Zabul" is the province unless the sentence names Iran.
-    return place.province_iso is None, KIND_RANK.get(place.kind, 9), -place.population
+def _rank(place: Place) -> tuple[int, int, int, int]:
+    # Afghan places first: "Zabul" is the province unless the sentence names Iran. Most
+    # districts have no population on record: then the one with more recorded names (how
+    # much it is written about) goes first.
+    return (place.province_iso is None, KIND_RANK.get(place.kind, 9), -place.population,
+            -len(place.names))
 
 
 def _unique_places(entries: list[NameEntry]) -> list[Place]:

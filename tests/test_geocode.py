@@ -296,3 +296,10 @@ def test_the_province_an_appositive_names_places_a_shared_name(between):
             "held out.")
     faizabad = next(m for m in geocode(text) if m.text == "Faizabad")
     assert faizabad.province_iso == "AF-BDS"
+
+
+def test_without_context_or_population_the_more_recorded_district_is_chosen():
+    [mention] = geocode("The Taliban captured Khogyani district.")
+    assert mention.province_iso == "AF-NAN"
+    assert mention.reason.endswith("chose the district with the most recorded names")
+    assert mention.confidence == 0.6
