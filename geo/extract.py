@@ -441,6 +441,7 @@ def _targets(sentence: str, trig: _Trigger, mentions: list[Mention], window: tup
     return after
 
 
+_LIST_GAP = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)", re.IGNORECASE)
 _RELATIVE = re.compile(r",\s*which\b", re.IGNORECASE)
 
 
@@ -463,9 +464,14 @@ def _antecedent(sentence: str, mentions: list[Mention], lo: int,
         return []
     start = starts[0]
     earlier = [k for k, m in enumerate(mentions) if m.end <= start and k not in qualifiers]
-    if earlier and not sentence[mentions[earlier[-1]].end : start].strip():
-        return earlier[-1:]
-    return []
+    if not earlier or sentence[mentions[earlier[-1]].end : start].strip():
+        return []
+    group = earlier[-1:]  # and the places listed with it: "Lashkargah and Kandahar, which"
+    for k in reversed(earlier[:-1]):
+        if not _LIST_GAP.fullmatch(sentence[mentions[k].end : mentions[group[0]].start]):
+            break
+        group.insert(0, k)
+    return group
 
 
 _APPOSITION = re.compile(

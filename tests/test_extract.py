@@ -360,3 +360,10 @@ def test_a_victory_declared_in_a_place_is_a_capture_and_contested_when_rejected(
                 "resistance.", published)
     assert (claim.province_iso, claim.kind, claim.event_date) == ("AF-PAN", "contested",
                                                                   dt.date(2021, 9, 6))
+
+
+def test_a_relative_clause_after_a_list_claims_every_place_of_it():
+    claims = claims_of("Lashkargah and Kandahar, which fell on Friday, were reported calm.",
+                       dt.date(2021, 8, 14))
+    assert sorted((c.province_iso, c.event_date.day) for c in claims) == [
+        ("AF-HEL", 13), ("AF-KAN", 13)]
