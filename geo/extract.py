@@ -42,7 +42,7 @@ _CAPTURE = (
     rf"handed(?=\s+(?:the\s+)?{_HANDED_PLACE}(?:\s+(?-i:[A-Z])[\w'-]*){{0,2}}\s+over\s+to\b)|"
     r"captur(?:e|ed|es|ing)|seiz(?:e|ed|es|ing)|overr(?:an|un|uns|unning)|stormed|"
     r"(?:declared|declares|claimed|claims|announced)\s+(?:full\s+|total\s+)?victory\s+"
-    r"(?:in|over)|"
+    r"(?:in|over)(?=\s+(?-i:[A-Z]))|"  # a place right after: not "victory in the elections"
     r"conquer(?:ed|s)?|took\s+(?:full\s+)?(?:control\s+(?:of|over)|over)|"
     r"tak(?:e|en|es|ing)\s+(?:full\s+)?(?:control\s+(?:of|over)|over)|taken|took|taking|"
     r"(?:gained|gain|gains|claimed|seized|wrested|assumed|established)\s+(?:full\s+)?control\s+"
@@ -564,6 +564,10 @@ def _actor_for(sentence: str, trig: _Trigger, window: tuple[int, int], fallback:
         if agent and (actor := _actor_in(agent.group(1)[:40], last=False)):
             return actor, True
         return None, False
+    if trig.text.startswith("hand"):  # "handed over Ghazni to the Taliban": the receiver
+        receiver = re.search(r"\bto\s+(?:the\s+)?(.{0,40})", after, re.IGNORECASE)
+        actor = _actor_in(receiver.group(1), last=False) if receiver else None
+        return (actor, True) if actor else (fallback, False)
     if trig.family in ("captured", "recaptured", "contested"):
         source = re.search(r"\bfrom\s+(?:the\s+)?(taliban|insurgents|militants|government|"
                            r"afghan\s+forces|security\s+forces)", sentence[trig.end:],

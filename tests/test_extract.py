@@ -367,3 +367,13 @@ def test_a_relative_clause_after_a_list_claims_every_place_of_it():
                        dt.date(2021, 8, 14))
     assert sorted((c.province_iso, c.event_date.day) for c in claims) == [
         ("AF-HEL", 13), ("AF-KAN", 13)]
+
+
+def test_the_side_a_place_is_handed_over_to_takes_it():
+    claim = one("US forces handed over Bagram airfield to Afghan forces on July 2.")
+    assert (claim.province_iso, claim.actor, claim.event_date) == ("AF-PAR", "government",
+                                                                   dt.date(2021, 7, 2))
+
+
+def test_a_victory_in_something_else_than_a_place_claims_nothing():
+    assert claims_of("Ghani claimed victory in the elections held in Kabul.") == []
