@@ -99,6 +99,9 @@ _RECAPTURE_PASSIVE = (
     r"(?:was|were|been|being|is|are)\s+(?:retaken|recaptured|cleared|liberated|regained)|"
     r"(?:retaken|recaptured|cleared)\s+by"
 )
+# "the first (latest, third) provincial capital to fall": an ordinal before an infinitive
+_ORDINAL = (r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
+            r"\d+(?:st|nd|rd|th)|latest|last|only)")
 _PASSIVE = (
     r"(?:has|have|had)\s+fallen(?:\s+to)?|fell(?:\s+to)?|falls(?:\s+to)?|fall(?:ing)?\s+to|"
     r"surrender(?:ed|s)?(?:\s+to)?|(?:was|were|been|being|is|are)\s+(?:captured|seized|"
@@ -110,8 +113,7 @@ _PASSIVE = (
     r"handed\s+over(?=\s+to\b|\s*[.,;)]|\s*$)|collapsed|(?:captured|seized|taken|overrun)\s+by|"
     r"(?<!(?:has|had|ave)\s)overrun|"
     # "Zaranj was the first provincial capital to fall" (unless a modal makes it a guess)
-    r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th)"
-    r"|latest|last|only)\s+(?:[\w-]+\s+){0,3}?to\s+fall\b(?!\s+to\b)"
+    rf"{_ORDINAL}\s+(?:[\w-]+\s+){{0,3}}?to\s+fall\b(?!\s+to\b)"
 )
 #: (pattern, family, passive): a passive verb takes the places before it as its subject.
 _TRIGGERS: tuple[tuple[str, str, bool], ...] = (
@@ -307,12 +309,7 @@ _INTENTION = re.compile(
 # happened, unless a modal says it may ("could be the last city to fall").
 _MODAL = re.compile(r"\b(?:will|would|could|might|may|expected|likely|set|poised)\b",
                     re.IGNORECASE)
-_NTH_TO = re.compile(
-    r"^(?!.*\b(?:will|would|could|might|may|expected|likely|set|poised)\b).*"
-    r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th)|"
-    r"latest|last|only)\s+(?:[\w-]+\s+){0,3}to\s+$",
-    re.IGNORECASE | re.DOTALL,
-)
+_NTH_TO = re.compile(rf"{_ORDINAL}\s+(?:[\w-]+\s+){{0,3}}to\s+$", re.IGNORECASE)
 
 
 #: Before this day "resistance forces" were the uprisings fighting beside the government.
@@ -328,11 +325,11 @@ def _triggers(sentence: str) -> list[_Trigger]:
         # A bare "took"/"entered" is a control verb only when a place name follows it.
         if text in _BARE_TAKE and not _BARE_OBJECT.match(sentence, match.end()):
             continue
-        if _INTENTION.search(sentence[max(0, match.start() - 30) : match.start()]) and not (
-                _NTH_TO.search(sentence[max(0, match.start() - 60) : match.start()])):
+        before = sentence[max(0, match.start() - 60) : match.start()]
+        if _INTENTION.search(before[-30:]) and (_MODAL.search(before)
+                                                 or not _NTH_TO.search(before)):
             continue
-        if text.endswith("to fall") and _MODAL.search(sentence[max(0, match.start() - 40) :
-                                                             match.start()]):
+        if text.endswith("to fall") and _MODAL.search(before[-40:]):
             continue  # "Kabul could be the last city to fall"
         found.append(_Trigger(match.start(), match.end(), family, text, passive))
     return found
@@ -457,8 +454,9 @@ def _relative_clauses(sentence: str) -> list[tuple[int, int]]:
 
 def _antecedent(sentence: str, mentions: list[Mention], lo: int,
                 qualifiers: set[int]) -> list[int]:
-    """Return the mention a relative clause that starts or ends at ``lo`` refers to:
-    "Kunduz" of "Kunduz, which fell on Sunday, was retaken", as a one-item list, or []."""
+    """Return the mentions a relative clause that starts or ends at ``lo`` refers to: the
+    place right before it and those listed with it ("Kunduz" of "Kunduz, which fell on
+    Sunday, was retaken"; "Lashkargah and Kandahar, which fell"), or []."""
     starts = [b for b, e in _relative_clauses(sentence) if lo in (b, e)]
     if not lo or not starts:
         return []

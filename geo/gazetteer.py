@@ -93,12 +93,6 @@ class Gazetteer:
         self.resolutions: dict[str | tuple, tuple] = {}
         #: the spellings (memo keys) whose resolution no kind hint changes (one place)
         self.hint_free: set[str | tuple] = set()
-        #: the first characters of every key, and of the key of every name's first word
-        #: (a fast test of whether a word can start a name)
-        self.key_prefixes = {k[:4] for k in self.keys} | {
-            name_key(fold(e.name).replace("-", " ").split()[0])[:4]
-            for entries in self.by_key.values() for e in entries
-        }
         #: key of a name's leading words -> the first three letters of the key of the word
         #: that follows them in some name ("khan" -> {"aba", ...} for Khan Abad)
         self.continuations: dict[str, set[str]] = {}
@@ -111,6 +105,9 @@ class Gazetteer:
                     self.continuations.setdefault(head, set()).add(name_key(words[n])[:3])
                     if n == 1 and head:
                         first_words.add(head)
+        #: the first characters of every key, and of the key of every name's first word
+        #: (a fast test of whether a word can start a name)
+        self.key_prefixes = {k[:4] for k in self.keys} | {h[:4] for h in first_words}
         #: keys of every name's leading words ("mazar", "mazari", "mazarisharif"): a word
         #: whose key is none of them starts no name except as a near spelling
         self.word_prefix_keys = set(self.keys) | self.continuations.keys()

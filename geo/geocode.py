@@ -637,9 +637,9 @@ def _resolve(text: str, matches: list[_Match], k: int, doc_counts: Counter, hint
         why = f"{shared}; {best.province_iso} is named elsewhere in the text"
         return best, base - 0.25, why, False
     best = min(places, key=_rank)
-    by_population = best.population > max(
-        (p.population for p in places if p is not best and _rank(p)[:2] == _rank(best)[:2]),
-        default=-1)
+    rivals = [p.population for p in places
+              if p is not best and _rank(p)[:2] == _rank(best)[:2]]  # same country and kind
+    by_population = best.population > max(rivals, default=-1)
     how_chosen = "largest population" if by_population else "most recorded names"
     return best, base - 0.35, f"{shared}; chose the {best.kind} with the {how_chosen}", False
 
@@ -702,9 +702,9 @@ def geocode(text: str, gazetteer: Gazetteer | None = None) -> list[Mention]:
 
 
 # Typographic quotes and apostrophes (ʼ, ʻ of transliterations), the en dash and the
-# no-break space as their ASCII look-alikes: one
-# character each, so offsets stay; a text that is then ASCII scans faster (one byte a
-# character in CPython). The em dash and the ellipsis stay: they are no joiner or break.
+# no-break space as their ASCII look-alikes: one character each, so offsets stay; a text
+# that is then ASCII scans faster (one byte a character in CPython). The em dash and the
+# ellipsis stay: they are no joiner or break.
 _PLAIN = (("’", "'"), ("‘", "'"), ("ʼ", "'"), ("ʻ", "'"), ("“", '"'), ("”", '"'), ("–", "-"),
           ("\xa0", " "))
 
