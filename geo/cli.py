@@ -79,6 +79,11 @@ DbOption = Annotated[
     typer.Option("--db", help="SQLite file or database URL [env CONTROLMAP_DB; default "
                  "controlmap.db]."),
 ]
+EngineOption = Annotated[
+    str | None,
+    typer.Option("--engine", help="Extraction engine: learned or rules [env CONTROLMAP_ENGINE; "
+                 "default learned]."),
+]
 OutOption = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
 ]
@@ -113,6 +118,7 @@ def ingest(
     date: Annotated[str | None, typer.Option("--date", help="Publication date YYYY-MM-DD for "
                                             "documents that carry none.")] = None,
     db: DbOption = None,
+    engine_name: EngineOption = None,
 ) -> None:
     """Ingest documents: extract their dated control claims into the database.
 
@@ -125,6 +131,10 @@ def ingest(
     from geo.ingest import ingest_paths
 
     default_date = _parse_date(date, "--date")
+    if engine_name is not None:
+        from geo.extraction import check_engine
+
+        check_engine(engine_name)
     engine = store.open_db(db)
     with Progress(transient=True, console=_stderr_console()) as progress:
         task = progress.add_task("ingesting", total=None)
@@ -132,7 +142,8 @@ def ingest(
         def advance(name: str, outcome: str) -> None:
             progress.update(task, advance=1, description=f"{outcome.split(':')[0]} {name}")
 
-        report = ingest_paths(engine, paths, default_date=default_date, on_document=advance)
+        report = ingest_paths(engine, paths, default_date=default_date, on_document=advance,
+                              extractor=engine_name)
     typer.echo(report.summary(), err=True)
     for name, reason in report.refused:
         typer.secho(f"refused {name}: {reason}", fg=typer.colors.YELLOW, err=True)
@@ -247,6 +258,63 @@ def restore(
 ) -> None:
     """Restore a rejected claim."""
     _edit(claim_id, note, db, "restore")
+
+
+@app.command()
+@clean_errors
+def evaluate(
+    corpus: Annotated[Path, typer.Argument(help="Folder of *.txt reports with "
+                                           "expected_claims.csv (like shared/eval/dev).")],
+    engine_name: EngineOption = None,
+    show: Annotated[bool, typer.Option("--show", help="List every miss, extra and "
+                                       "misdated claim.")] = False,
+) -> None:
+    """Score claim extraction against a hand-labelled folder: precision, recall, F1, date
+    accuracy, and the misses and extras by error family."""
+    from geo.evaluate import evaluate as run_evaluate
+    from geo.extraction import Extractor
+
+    extractor = Extractor.for_engine(engine_name)
+    result, _ = run_evaluate(corpus, extractor.extract)
+    if show:
+        for key in result.missed:
+            typer.echo("missed  " + " ".join(key))
+        for key in result.extra:
+            typer.echo("extra   " + " ".join(key))
+        for key in result.misdated:
+            typer.echo("date    " + " ".join(key))
+    typer.echo(f"engine {extractor.name}: {result.summary()}")
+    for family, n in sorted(result.families.items()):
+        typer.echo(f"  {family:<22} {n}")
+
+
+@app.command()
+@clean_errors
+def label(
+    document: Annotated[Path, typer.Argument(help="A report (.txt with a ' date' line, .md, "
+                                             ".html) whose candidates to label.")],
+    labels: Annotated[Path, typer.Option("--labels", help="The labels CSV to add to.")] = Path(
+        "data/labels/dev_candidates.csv"),
+    list_only: Annotated[bool, typer.Option("--list", help="Only print the candidates with "
+                                            "the engine's proposal and any label.")] = False,
+) -> None:
+    """Label the candidates of a report: show each sentence-and-province with the learned
+    engine's proposal and record a verdict (offsets and verdicts only, never the text)."""
+    from geo import labelling
+
+    session = labelling.LabellingSession.open(document, labels)
+    for item in session.items():
+        typer.echo(labelling.describe(item))
+        if list_only:
+            continue
+        answer = typer.prompt("verdict [n]one [t]aliban [g]overnment [c]ontested, "
+                              "'+' to join, [s]kip, [q]uit", default="s")
+        if answer.strip().lower() == "q":
+            break
+        session.record(item, answer)
+    if not list_only:
+        written = session.save()
+        typer.echo(f"{written} labels in {labels}", err=True)
 
 
 @app.command()

@@ -23,179 +23,74 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from geo.dates import find_date_expressions, resolve_event_date
+from geo.errors import GazetteerError
 from geo.gazetteer import Gazetteer, load_gazetteer
 from geo.geocode import geocode
 from geo.records import Claim, CountStatement, Document, Mention
+from geo.settings import DATA_DIR
 
 # --- lexicons -------------------------------------------------------------------------------
 
-_HANDED_PLACE = (r"(?:(?:city|town|district|provincial\s+capital|capital|province|base|airport)"
-                 r"\b|(?-i:[A-Z])[\w'-]*)")
-_CAPTURE = (
-    # "handed over Ghazni (the city, control of X) to the Taliban", "handed the city over
-    # to": a place is handed over, not "their weapons" or "the bodies"
-    rf"hand(?:ed|s|ing)\s+over(?=\s+(?:the\s+)?(?:control\s+of\s+|{_HANDED_PLACE}))|"
-    rf"handed(?=\s+(?:the\s+)?{_HANDED_PLACE}(?:\s+(?-i:[A-Z])[\w'-]*){{0,2}}\s+over\s+to\b)|"
-    r"captur(?:e|ed|es|ing)|seiz(?:e|ed|es|ing)|overr(?:an|un|uns|unning)|stormed|"
-    r"(?:declared|declares|claimed|claims|announced)\s+(?:full\s+|total\s+)?victory\s+"
-    r"(?:in|over)(?=\s+(?-i:[A-Z]))|"  # a place right after: not "victory in the elections"
-    r"conquer(?:ed|s)?|took\s+(?:full\s+)?(?:control\s+(?:of|over)|over)|"
-    r"tak(?:e|en|es|ing)\s+(?:full\s+)?(?:control\s+(?:of|over)|over)|taken|took|taking|"
-    r"(?:gained|gain|gains|claimed|seized|wrested|assumed|established)\s+(?:full\s+)?control\s+"
-    r"(?:of|over)|(?:is|are|were|was|be|been|now|remain(?:s|ed)?)\s+in\s+(?:full\s+)?control\s+"
-    r"of|ha(?:ve|s|d)\s+(?:full\s+)?control\s+(?:of|over)|entered|marched\s+into|swept\s+into|"
-    r"occupied|(?:fall|capture|takeover|seizure|loss)\s+of|rais(?:ed|ing)\s+(?:their|its|the)\s+"
-    r"(?:white\s+)?flags?\s+(?:over|on|above|at)"
-)
-_RECAPTURE = (
-    r"re-?captur(?:e|ed|es|ing)\b(?:\s+of)?|re-?took|re-?tak(?:e|en|es|ing)|re-?gain(?:ed|s|ing)?"
-    r"(?:\s+control\s+(?:of|over))?|re-?occup(?:y|ied|ies|ying)|re-?claim(?:ed|s)?|"
-    r"recover(?:ed|s)?|cleared|liberat(?:ed|es|e)|re-?establish(?:ed)?\s+control\s+(?:of|over)|"
-    r"pushed\s+(?:the\s+)?(?:taliban|insurgents|militants)\s+(?:back\s+)?out\s+of|"
-    r"drove\s+(?:the\s+)?(?:taliban|insurgents|militants)\s+out\s+of"
-)
-_CONTEST = (
-    r"attack(?:ed|ing)|attacks?\s+on|assault(?:ed|s)?(?:\s+on)?|besieg(?:e|ed|es|ing)|"
-    r"siege\s+(?:of|on)|encircl(?:ed|ing|e)|surround(?:s|ed|ing)?|"
-    r"(?:heavy\s+|fierce\s+|intense\s+)?fighting\s+(?:in|for|around|near|inside|on\s+the\s+"
-    r"outskirts\s+of)|clash(?:ed|es)?\s+(?:in|near|around)|(?:fighting|clashes|battles?)\s+"
-    r"(?:continues?|continued|raged?|rages|is\s+raging|broke\s+out|erupted|intensified|"
-    r"(?:is|was|are|were)\s+(?:under\s*way|ongoing|going\s+on))\s+"
-    r"(?:in|around|near|for|on\s+the\s+outskirts\s+of)|"
-    r"launch(?:ed|es)?\s+(?:an?\s+|their\s+|a\s+major\s+)?(?:offensive|assault|attack)s?\s+"
-    r"(?:on|against)|offensive\s+(?:on|against)|push(?:ed)?\s+into|pressure\s+on|"
-    r"advanc(?:e|ed|es|ing)\s+(?:on|towards?)|closing\s+in\s+on|"
-    r"threaten(?:ed|s|ing)?|battl(?:e|ed|ing)\s+(?:for|in)|counter-?offensives?\s+(?:on|"
-    r"against|in|to\s+retake)"
-)
-#: The subject gives the place up: the other side gains it.
-_WITHDRAW = (
-    r"withdr(?:ew|awn|awing|aws)\s+from|pull(?:ed|ing|s)?\s+out\s+of|retreat(?:ed|ing|s)?\s+from|"
-    r"abandon(?:ed|ing|s)?|fled\s+(?:from\s+)?"
-)
-_CONTEST_PASSIVE = (
-    r"under\s+(?:siege|threat|pressure|attack|fire)|(?:was|were|been|being|is|are|remains?)\s+"
-    r"(?:under\s+)?(?:attacked|besieged|surrounded|encircled|contested|threatened)|contested"
-)
-_HOLD = (
-    r"(?:retain|maintain|keep|kept)(?:s|ed)?\s+(?:full\s+)?control\s+(?:of|over)|"
-    r"(?:taliban|insurgent|militant|government|resistance)-(?:held|controlled|run)|"
-    r"still\s+(?:control(?:s|led)?|hold(?:s)?|held)|(?:now\s+|fully\s+)?control(?:s|led)?"
-    r"(?!\s+(?:of|over)\b)|repelled|repulsed|pushed\s+back|defended"
-)
-_HOLD_PASSIVE = (
-    r"remain(?:s|ed)?\s+(?:firmly\s+)?(?:in|under)\s+(?:the\s+)?(?:government|afghan\s+forces'?)"
-    r"\s*(?:'s\s+)?(?:hands|control)|(?:is|are|was|were)\s+(?:still\s+)?(?:in|under)\s+"
-    r"(?:the\s+)?government(?:'s)?\s+(?:hands|control)|held\s+by\s+(?:the\s+)?(?:government|"
-    r"afghan\s+forces|security\s+forces)|held\s+out|holding\s+out|hold(?:s|ing)?\s+out|"
-    r"(?:remain(?:s|ed)?|is|are|was|were|still)\s+(?:still\s+)?(?:outside|out\s+of|beyond)\s+"
-    r"(?:the\s+)?(?:taliban|insurgents?|militants?)(?:['’]s?)?\s+control"
-)
-_RECAPTURE_PASSIVE = (
-    r"(?:was|were|been|being|is|are)\s+(?:retaken|recaptured|cleared|liberated|regained)|"
-    r"(?:retaken|recaptured|cleared)\s+by"
-)
 # "the first (latest, third) provincial capital to fall": an ordinal before an infinitive
 _ORDINAL = (r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
             r"\d+(?:st|nd|rd|th)|latest|last|only)")
-_PASSIVE = (
-    r"(?:has|have|had)\s+fallen(?:\s+to)?|fell(?:\s+to)?|falls(?:\s+to)?|fall(?:ing)?\s+to|"
-    r"surrender(?:ed|s)?(?:\s+to)?|(?:was|were|been|being|is|are)\s+(?:captured|seized|"
-    r"taken|overrun|lost|handed\s+over)|"
-    r"(?:is|are|was|were|now|remains?)\s+(?:now\s+)?in\s+(?:the\s+)?(?:taliban|insurgents?|"
-    r"militants?)(?:['’]s?)?\s+hands|"
-    r"under\s+(?:the\s+)?(?:full\s+)?(?:taliban|insurgents?'?|militants?'?)\s*(?:'s\s+)?control|"
-    r"under\s+(?:the\s+)?control\s+of\s+(?:the\s+)?(?:taliban|insurgents|militants)|"
-    r"handed\s+over(?=\s+to\b|\s*[.,;)]|\s*$)|collapsed|(?:captured|seized|taken|overrun)\s+by|"
-    r"(?<!(?:has|had|ave)\s)overrun|"
-    # "Zaranj was the first provincial capital to fall" (unless a modal makes it a guess)
-    rf"{_ORDINAL}\s+(?:[\w-]+\s+){{0,3}}?to\s+fall\b(?!\s+to\b)"
-)
+
+
+class RuleLexicon:
+    """The rule engine's lexicons read from a data file (default ``data/lexicon/rules.json``):
+    control predicates by family, actors and claimants by their press names, hedges,
+    denials, negations, and the words that make a target part or all of a place."""
+
+    def __init__(self, raw: dict) -> None:
+        self.triggers: tuple[tuple[str, str, bool], ...] = tuple(
+            ("|".join(t["patterns"]), t["family"], bool(t["passive"]))
+            for t in raw["triggers"].values())
+        self.actors = tuple((a, "|".join(ps)) for a, ps in raw["actors"].items())
+        self.claimants = tuple((w, "|".join(ps)) for w, ps in raw["claimants"].items())
+        self.words = {k: "|".join(raw[k]) for k in
+                      ("hedges", "denials", "negations", "partial", "whole", "violence")}
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> RuleLexicon:
+        """Return the lexicon stored at ``path``; raise naming the file when it is unusable."""
+        path = path or DATA_DIR / "lexicon" / "rules.json"
+        try:
+            return cls(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise GazetteerError(f"cannot read the rule lexicon {path}: {err}",
+                                 "restore data/lexicon/rules.json from the repository") from err
+
+    def words_re(self, name: str) -> re.Pattern[str]:
+        """Return the compiled alternation of one word list, matched on word boundaries."""
+        return re.compile(rf"\b(?:{self.words[name]})\b", re.IGNORECASE)
+
+
+_LEXICON = RuleLexicon.load()
 #: (pattern, family, passive): a passive verb takes the places before it as its subject.
-_TRIGGERS: tuple[tuple[str, str, bool], ...] = (
-    (_RECAPTURE_PASSIVE, "recaptured", True),
-    (_RECAPTURE, "recaptured", False),
-    (_HOLD_PASSIVE, "held", True),
-    (_CONTEST_PASSIVE, "contested", True),
-    (_PASSIVE, "captured", True),
-    (_HOLD, "held", False),
-    (_WITHDRAW, "withdrew", False),
-    (_CAPTURE, "captured", False),
-    (_CONTEST, "contested", False),
-)
+_TRIGGERS = _LEXICON.triggers
 _TRIGGER_RE = re.compile(
     "|".join(f"(?P<t{i}>\\b(?:{p})\\b)" for i, (p, _, _) in enumerate(_TRIGGERS)), re.IGNORECASE
 )
 
-_ACTORS: tuple[tuple[str, str], ...] = (
-    ("nrf", (r"national\s+resistance\s+front|\bNRF\b|resistance\s+(?:forces|fighters|front)|"
-            r"massoud'?s?\s+(?:forces|fighters|men)|anti-taliban\s+(?:forces|fighters|militia)")),
-    ("isk", (r"islamic\s+state|\bISIS(?:-K)?\b|\bISKP?\b|daesh")),
-    ("taliban", (r"taliban|insurgen(?:ts?|cy)|militants?|terrorists?|mujahideen|"
-                r"islamic\s+emirate|(?:insurgent|terrorist|militant|extremist)\s+(?:group|outfit)|"
-                r"the\s+group|the\s+outfit|extremists?|fighters")),
-    ("government", (r"government|govt|\bANDSF\b|\bANA\b|\bANP\b|army|police|commandos?|"
-                   r"security\s+forces|special\s+forces|afghan\s+forces|defen[cs]e\s+forces|"
-                   r"(?:afghan\s+|government\s+)?troops|soldiers|ministry\s+of\s+(?:national\s+)?"
-                   r"defen[cs]e|defen[cs]e\s+ministry|militia|uprising\s+forces|air\s+force")),
-)  # fmt: skip
+_ACTORS = _LEXICON.actors
 _ACTOR_RE = [(actor, re.compile(rf"\b(?:{p})", re.IGNORECASE)) for actor, p in _ACTORS]
 
-_CLAIMANTS: tuple[tuple[str, str], ...] = (
-    ("taliban", (r"according\s+to\s+(?:a\s+|the\s+)?taliban|"
-                r"taliban\s+(?:spokes(?:man|person)|says?|said|claim(?:s|ed)?|statement|"
-                r"officials?|sources?|commander)|"
-                r"zabihullah\s+mujahid|qari\s+yousuf|yousuf\s+ahmadi|mohammad\s+naeem|"
-                r"suhail\s+shaheen|the\s+(?:insurgents|militants|group)\s+(?:said|claimed)")),
-    ("government", (r"ministry|minist(?:er|ry)|defen[cs]e\s+(?:ministry|spokes)|governor|"
-                   r"government\s+(?:spokes|official|said)|officials?|army\s+(?:spokes|corps)|"
-                   r"police\s+(?:chief|spokes)|spokesman\s+for\s+the|fawad\s+aman|"
-                   r"ajmal\s+omar\s+shinwari|national\s+security\s+council")),
-    ("local", (r"residents?|locals?|local\s+(?:sources?|people|elders?|journalists?)|"
-              r"provincial\s+council|council\s+member|lawmaker|\bMPs?\b|member\s+of\s+parliament|"
-              r"eyewitness|tribal\s+elder|elders?")),
-    ("media", (r"reported|correspondent|news\s+agency|according\s+to\s+(?:media|reports)|"
-              r"tolo\s*news|\bAFP\b|reuters|\bAP\b|bakhtar|pajhwok|\bBBC\b|\bCNN\b")),
-)  # fmt: skip
+_CLAIMANTS = _LEXICON.claimants
 _CLAIMANT_RE = [(who, re.compile(rf"\b(?:{p})", re.IGNORECASE)) for who, p in _CLAIMANTS]
 
-_HEDGE_RE = re.compile(
-    r"\b(?:claim(?:ed|s|ing)?|reportedly|allegedly|according\s+to|said\s+to|unconfirmed|"
-    r"unverified|could\s+not\s+be\s+(?:independently\s+)?(?:verified|confirmed)|rumou?rs?)\b",
-    re.IGNORECASE,
-)
-_DENIAL_RE = re.compile(
-    r"\b(?:den(?:ied|ies|y|ying)|dismiss(?:ed|es)?|reject(?:ed|s)?|refut(?:ed|es)|"
-    r"propaganda|not\s+true|false|baseless|pushed\s+back|repelled|repulsed|still\s+in\s+"
-    r"government|untrue|rumou?rs?)\b",
-    re.IGNORECASE,
-)
-_NEGATION_RE = re.compile(
-    r"\b(?:not|never|no\s+longer|failed\s+to|unable\s+to|could\s+not|did\s+not|didn't|"
-    r"won't|will\s+not|threatens?\s+to|plan(?:s|ned)?\s+to|aim(?:s|ed)?\s+to|tr(?:y|ied|ies)\s+to|"
-    r"attempt(?:s|ed)?\s+to|hope(?:s|d)?\s+to|would|could|might|if)\b",
-    re.IGNORECASE,
-)
+_HEDGE_RE = _LEXICON.words_re("hedges")
+_DENIAL_RE = _LEXICON.words_re("denials")
+_NEGATION_RE = _LEXICON.words_re("negations")
 #: Phrases between a verb and its place that make the target only part of the place.
-_PARTIAL_RE = re.compile(
-    r"\b(?:police\s+(?:station|post|checkpoint)s?|checkpoints?|check\s+posts?|outposts?|posts?|"
-    r"bases?|outskirts|parts?\s+of|areas?\s+(?:of|in|around)|neighbou?rhoods?|villages?|"
-    r"prisons?|jails?|airports?|bridges?|roads?|highways?|suburbs?|security\s+belt|"
-    r"some\s+areas|several\s+areas|positions?|district\s+(?:centre|center)s?\s+(?:of|in)|"
-    r"edge\s+of|gates?\s+of|most\s+of)\b",
-    re.IGNORECASE,
-)
+_PARTIAL_RE = _LEXICON.words_re("partial")
 #: ... and the phrases that mean the whole city fell (its seat of government).
-_WHOLE_RE = re.compile(
-    r"\b(?:government\s+(?:buildings|headquarters|compound|offices)|governor'?s\s+"
-    r"(?:office|compound|house|residence|headquarters)|key\s+(?:government\s+)?(?:buildings|"
-    r"installations)|all\s+(?:the\s+)?(?:key\s+)?installations|the\s+entire|all\s+of)\b",
-    re.IGNORECASE,
-)
+_WHOLE_RE = _LEXICON.words_re("whole")
 _CLAUSE_BREAK = re.compile(
     r"[;:]|,\s*(?:while|whereas|but|although|though|as|after|before|which|who|where)\b|"
     r"\s(?:while|whereas|but|although|though|after|before|as(?!\s+(?:well|of|part)))\s|"
@@ -209,12 +104,7 @@ _ANAPHORA_RE = re.compile(
     re.IGNORECASE,
 )
 #: A bombing or an assassination is violence, not a fight for control of a place.
-_ATTACK_NOT_CONTROL = re.compile(
-    r"\b(?:suicide|bomb(?:s|ing|er|ers)?|blast|explosion|explosive|IED|mine|rocket|mortar|"
-    r"assassinat\w*|shot\s+dead|gunm[ae]n|mosque|wedding|hospital|school|embassy|"
-    r"air\s*strikes?|drone)\b",
-    re.IGNORECASE,
-)
+_ATTACK_NOT_CONTROL = _LEXICON.words_re("violence")
 _EARLIER = re.compile(
     r"\b(?:\w+\s+)?(?:weeks?|months?|years?|days?)\s+(?:after|before|since)\b[^,;]*$",
     re.IGNORECASE,
@@ -251,6 +141,10 @@ class Extraction:
     mentions: list[Mention]
     claims: list[Claim] = field(default_factory=list)
     counts: list[CountStatement] = field(default_factory=list)
+    #: (sentence span, reason) of the control verbs the rules read and set aside
+    #: (``intention``, ``negation``, ``violence``, ``earlier``, ``historical``,
+    #: ``people_left``): features for the learned engine, not stored.
+    skipped: list[tuple[tuple[int, int], str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -316,9 +210,11 @@ _NTH_TO = re.compile(rf"{_ORDINAL}\s+(?:[\w-]+\s+){{0,3}}to\s+$", re.IGNORECASE)
 _KABUL_FELL = dt.date(2021, 8, 15)
 
 
-def _triggers(sentence: str) -> list[_Trigger]:
-    """Return the control verbs of a sentence, without intentions ("ready to retake")."""
+def _triggers(sentence: str, skipped: list[str] | None = None) -> list[_Trigger]:
+    """Return the control verbs of a sentence, without intentions ("ready to retake");
+    the reasons of verbs left out are appended to ``skipped``."""
     found = []
+    skipped = [] if skipped is None else skipped
     for match in _TRIGGER_RE.finditer(sentence):
         _, family, passive = _TRIGGERS[int(match.lastgroup[1:])]
         text = match.group().lower()
@@ -328,8 +224,10 @@ def _triggers(sentence: str) -> list[_Trigger]:
         before = sentence[max(0, match.start() - 60) : match.start()]
         if _INTENTION.search(before[-30:]) and (_MODAL.search(before)
                                                  or not _NTH_TO.search(before)):
+            skipped.append("intention")
             continue
         if text.endswith("to fall") and _MODAL.search(before[-40:]):
+            skipped.append("intention")
             continue  # "Kabul could be the last city to fall"
         found.append(_Trigger(match.start(), match.end(), family, text, passive))
     return found
@@ -640,6 +538,7 @@ class _Context:
     paragraph_dated: bool = False
     defender: str = "government"
     pending: list[tuple[_Trigger, str, str, float]] = field(default_factory=list)
+    skipped: list[tuple[tuple[int, int], str]] = field(default_factory=list)
 
 
 def _remember(ctx: _Context, mentions: list[Mention]) -> None:
@@ -697,10 +596,13 @@ def _sentence_claims(ctx: _Context, gaz: Gazetteer, span: tuple[int, int],
     s0, s1 = span
     sentence = text[s0:s1]
     local = [_shift(m, -s0) for m in mentions]
-    triggers = _triggers(sentence)
+    skipped: list[str] = []
+    triggers = _triggers(sentence, skipped)
+    ctx.skipped += [(span, why) for why in skipped]
     if not triggers:
         return _apply_pending(ctx, sentence, span, local)
     if _historical(sentence, ctx.doc.published):
+        ctx.skipped.append((span, "historical"))
         return []
     windows = _clause_windows(sentence, triggers)
     qualifiers = {k for k in range(len(local)) if _is_qualifier(sentence, local, k)}
@@ -712,13 +614,17 @@ def _sentence_claims(ctx: _Context, gaz: Gazetteer, span: tuple[int, int],
     passive_next = [t.passive for t in triggers[1:]] + [False]
     for trig, window, before_passive in zip(triggers, windows, passive_next, strict=True):
         if _NEGATION_RE.search(sentence[max(window[0], trig.start - 25) : trig.start]):
+            ctx.skipped.append((span, "negation"))
             continue
         if trig.family == "contested" and _ATTACK_NOT_CONTROL.search(sentence):
+            ctx.skipped.append((span, "violence"))
             continue
         if _EARLIER.search(sentence[max(0, trig.start - 40) : trig.start]):
+            ctx.skipped.append((span, "earlier"))
             continue  # "five weeks after government forces drove them out": an older event
         actor, explicit = _actor_for(sentence, trig, window, ctx.last_actor)
         if trig.family == "withdrew" and not explicit:
+            ctx.skipped.append((span, "people_left"))
             continue  # "thousands fled Kunduz": people leaving is not a side giving it up
         kind, actor = _kind_and_actor(trig.family, actor, ctx.defender)
         if denied and kind == "captured" and actor == "taliban":
@@ -844,6 +750,7 @@ def extract(doc: Document, gazetteer: Gazetteer | None = None,
         result.claims += _sentence_claims(ctx, gaz, span, inside)
         result.counts += _counts(doc, span)
     result.claims = _dedupe(result.claims)
+    result.skipped = ctx.skipped
     return result
 
 

@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from geo import store
 from geo.documents import read_documents
 from geo.errors import DocumentError
-from geo.extract import Extraction, extract
+from geo.extract import Extraction
+from geo.extraction import extract
 from geo.gazetteer import Gazetteer, load_gazetteer
 from geo.records import Document
 
@@ -42,8 +43,10 @@ class IngestReport:
 
 
 def ingest_document(engine: sa.Engine, doc: Document,
-                    gazetteer: Gazetteer | None = None) -> Extraction | None:
-    """Extract and store one document in one transaction.
+                    gazetteer: Gazetteer | None = None,
+                    extractor: str | None = None) -> Extraction | None:
+    """Extract and store one document in one transaction; ``extractor`` names the engine
+    (default: the ``CONTROLMAP_ENGINE`` setting).
 
     Returns
     -------
@@ -53,7 +56,7 @@ def ingest_document(engine: sa.Engine, doc: Document,
     with engine.connect() as conn:
         if store.has_document(conn, doc.content_hash):
             return None
-    extraction = extract(doc, gazetteer or load_gazetteer())
+    extraction = extract(doc, gazetteer or load_gazetteer(), engine=extractor)
     with engine.begin() as conn:
         stored = store.save_document(conn, doc, extraction.mentions, extraction.claims,
                                      extraction.counts)
@@ -66,17 +69,23 @@ def ingest_paths(
     *,
     default_date: dt.date | None = None,
     on_document: Callable[[str, str], None] | None = None,
+    extractor: str | None = None,
 ) -> IngestReport:
     """Ingest every supported file under ``paths``; return what happened.
 
     ``on_document(name, outcome)`` is called after each document with outcome
-    ``ingested``, ``skipped`` or ``refused: <reason>`` (for progress bars).
+    ``ingested``, ``skipped`` or ``refused: <reason>`` (for progress bars); ``extractor``
+    names the extraction engine (default: the ``CONTROLMAP_ENGINE`` setting).
     """
+    from geo.extraction import check_engine
+
+    if extractor is not None:
+        check_engine(extractor)
     report = IngestReport()
     gaz = load_gazetteer()
     for path in paths:
         for item in read_documents(path, default_date=default_date):
-            outcome = _ingest_item(engine, item, gaz, report)
+            outcome = _ingest_item(engine, item, gaz, report, extractor)
             if on_document:
                 on_document(_item_name(item), outcome)
     return report
@@ -87,11 +96,11 @@ def _item_name(item: Document | DocumentError) -> str:
 
 
 def _ingest_item(engine: sa.Engine, item: Document | DocumentError, gaz: Gazetteer,
-                 report: IngestReport) -> str:
+                 report: IngestReport, extractor: str | None = None) -> str:
     if isinstance(item, DocumentError):
         report.refused.append((_item_name(item), str(item)))
         return f"refused: {item}"
-    extraction = ingest_document(engine, item, gaz)
+    extraction = ingest_document(engine, item, gaz, extractor)
     if extraction is None:
         report.skipped.append(item.name)
         return "skipped"

@@ -60,7 +60,15 @@ DEMO_DIR = Setting(
     "Folder of the demo corpus that `controlmap demo` and the app's first start ingest.",
 )
 
-ALL_SETTINGS = (DB, MAX_DOCUMENT_BYTES, MAX_UPLOAD_MB, EDITOR, TILES, PROVINCES_PATH, DEMO_DIR)
+ENGINE = Setting(
+    "CONTROLMAP_ENGINE",
+    "rules",
+    "Claim extraction engine: `learned` (rule readings and candidates decided by the trained "
+    "arbiter in data/models/arbiter.json) or `rules` (the regular-expression extractor alone).",
+)
+
+ALL_SETTINGS = (DB, MAX_DOCUMENT_BYTES, MAX_UPLOAD_MB, EDITOR, TILES, PROVINCES_PATH, DEMO_DIR,
+                ENGINE)
 
 
 def max_document_bytes() -> int:

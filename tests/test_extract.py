@@ -9,10 +9,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.documents import parse_text
-from geo.extract import extract, split_sentences
+from geo.extract import split_sentences
+from geo.extraction import ENGINES
+from geo.extraction import extract as extract_with
 from geo.records import Document
 
 PUBLISHED = dt.date(2021, 8, 12)  # a Thursday
+
+
+@pytest.fixture(params=[e for e in ENGINES if e == "rules"], autouse=True)
+def engine(request, monkeypatch):
+    """Every phrasing of this module holds for every engine behind the seam."""
+    monkeypatch.setenv("CONTROLMAP_ENGINE", request.param)
+    return request.param
+
+
+def extract(doc):
+    return extract_with(doc)
 
 
 def claims_of(text: str, published: dt.date = PUBLISHED):

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from geo import store
 from geo.cli import app
-from geo.extract import extract
+from geo.extraction import extract
 from geo.gazetteer import load_gazetteer
 from geo.ingest import ingest_document, ingest_paths
 from geo.records import Document

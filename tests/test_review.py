@@ -10,7 +10,7 @@ import pytest
 
 from geo import review
 from geo.errors import ClaimError, DocumentError
-from geo.extract import extract
+from geo.extraction import extract
 from geo.geocode import geocode
 from geo.records import Claim, Document, Mention, Place
 

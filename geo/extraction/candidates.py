@@ -1,0 +1,366 @@
+"""Candidate readings: every sentence paired with every Afghan province it names.
+
+A :class:`Candidate` is what the arbiter decides on: one sentence of a document and one
+province that a place named in it (or a claim of the rule engine, through "the city")
+resolves to. Its features say what the rule engine made of it, which cue classes stand
+near the place, in the sentence, in the heading that scopes it and in the sentence before,
+where the sentence stands in the document (title, list item, caption, timeline entry), the
+kind of place and the words around it. Features are plain ``name -> value`` pairs so the
+model stays a readable table of weights.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from geo.extract import Extraction, split_sentences
+from geo.extraction.structure import Layout, layout
+from geo.records import Claim, Document, Mention
+from geo.settings import DATA_DIR
+
+Polarity = str  # "taliban" | "government" | "contested"
+POLARITIES: tuple[str, ...] = ("taliban", "government", "contested")
+
+_WORD = re.compile(r"[a-z][a-z'’-]+")
+#: Where a cue class is looked for, relative to the candidate's place.
+_NEAR = 70
+
+
+def claim_polarity(claim: Claim) -> str:
+    """Return the direction a claim moves its province: taliban, government or contested."""
+    if claim.kind == "contested":
+        return "contested"
+    return "taliban" if claim.actor == "taliban" else "government"
+
+
+class CueLexicon:
+    """The cue classes of ``data/lexicon/cues.json``, compiled once per lexicon object."""
+
+    def __init__(self, classes: dict[str, list[str]]) -> None:
+        self.names = tuple(classes)
+        self._patterns = {
+            name: re.compile(r"(?<![\w-])(?:" + "|".join(ps) + r")(?![\w])", re.IGNORECASE)
+            for name, ps in classes.items()
+        }
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> CueLexicon:
+        """Return the lexicon read from ``path`` (default ``data/lexicon/cues.json``)."""
+        path = path or DATA_DIR / "lexicon" / "cues.json"
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return cls(raw["classes"])
+
+    def nearest(self, text: str, classes: Sequence[str], *, from_end: bool) -> str | None:
+        """Return the class among ``classes`` whose match stands nearest the end (or the
+        start) of ``text``, or None."""
+        best: tuple[int, str] | None = None
+        for name in classes:
+            spots = list(self._patterns[name].finditer(text))
+            if not spots:
+                continue
+            pos = len(text) - spots[-1].end() if from_end else spots[0].start()
+            if best is None or pos < best[0]:
+                best = (pos, name)
+        return best[1] if best else None
+
+    def first_match(self, text: str, classes: Sequence[str]) -> int | None:
+        """Return the offset of the first match of any of ``classes`` in ``text``."""
+        spots = [m.start() for n in classes if (m := self._patterns[n].search(text))]
+        return min(spots) if spots else None
+
+    def last_match(self, text: str, classes: Sequence[str]) -> int | None:
+        """Return the offset of the last match of any of ``classes`` in ``text``."""
+        spots = [list(self._patterns[n].finditer(text))[-1].start() for n in classes
+                 if self._patterns[n].search(text)]
+        return max(spots) if spots else None
+
+    def classes_in(self, text: str) -> set[str]:
+        """Return the names of the cue classes that occur in ``text``."""
+        return {name for name, p in self._patterns.items() if p.search(text)}
+
+
+@dataclass(slots=True)
+class Candidate:
+    """One sentence and one province it names, with the features the arbiter reads."""
+
+    document: str
+    start: int
+    end: int
+    province_iso: str
+    mentions: list[Mention]
+    rule_claims: list[Claim]
+    features: dict[str, float] = field(default_factory=dict)
+    line_role: str = "body"
+    date_prefix: str = ""
+
+    @property
+    def key(self) -> tuple[str, int, int, str]:
+        """Return (document, start, end, province): how labels name a candidate."""
+        return (self.document, self.start, self.end, self.province_iso)
+
+    def rule_polarities(self) -> set[str]:
+        """Return the polarities the rule engine found for this sentence and province."""
+        return {claim_polarity(c) for c in self.rule_claims}
+
+
+def _head(mentions: list[Mention], rule_claims: list[Claim]) -> Mention | None:
+    """Return the mention the candidate is read around: the most specific place named."""
+    order = {"district": 0, "crossing": 0, "town": 1, "city": 1, "capital": 2, "province": 3}
+    real = [m for m in mentions if m.start >= 0]
+    if not real:
+        return None
+    return min(real, key=lambda m: (order.get(m.kind, 2), m.start))
+
+
+class CandidateBuilder:
+    """Builds the candidates of a document from its mentions and the rule engine's claims."""
+
+    def __init__(self, lexicon: CueLexicon) -> None:
+        self.lexicon = lexicon
+
+    def build(self, doc: Document, rules: Extraction) -> list[Candidate]:
+        """Return the candidates of ``doc``, in text order, with their features."""
+        lines = layout(doc.text)
+        spans = split_sentences(doc.text)
+        by_span: dict[tuple[int, int, str], Candidate] = {}
+        for s, e in spans:
+            for m in rules.mentions:
+                if s <= m.start and m.end <= e and m.province_iso:
+                    key = (s, e, m.province_iso)
+                    cand = by_span.get(key) or Candidate(doc.name, s, e, m.province_iso, [], [])
+                    cand.mentions.append(m)
+                    by_span[key] = cand
+        for c in rules.claims:
+            if not c.province_iso:
+                continue
+            key = (c.start, c.end, c.province_iso)
+            cand = by_span.get(key) or Candidate(doc.name, c.start, c.end, c.province_iso, [], [])
+            cand.rule_claims.append(c)
+            by_span[key] = cand
+        cands = sorted(by_span.values(), key=lambda c: (c.start, c.province_iso))
+        context = _DocContext(doc, lines, spans, self.lexicon, rules)
+        for cand in cands:
+            cand.features = context.features(cand)
+            line = lines.at(cand.start)
+            cand.line_role, cand.date_prefix = line.role, line.date_prefix
+        _list_features(doc.text, cands, self.lexicon)
+        return cands
+
+
+#: Words that may stand between two places of one list: "Kandahar, capital of Kandahar
+#: province; Herat", "Sar-e-Pul, Kunduz and Taluqan", "Ghazni as well as Kandahar".
+_LIST_GAP = re.compile(
+    r"[\s,;:/()]*(?:(?:and|or|as\s+well\s+as|&)\s+)?(?:(?:the\s+)?(?:(?:provincial\s+)?"
+    r"capital|city|town|centre|center|province|district)s?(?:\s+of)?[\s,;]*)?"
+    r"(?:(?:and|or)\s+)?(?:the\s+)?",
+    re.IGNORECASE,
+)
+_DECIDING = ("capture", "fall", "under_control", "recapture", "hold", "contest", "denial",
+             "future", "word_sense", "report")
+
+
+def _runs(text: str, mentions: list[Mention]) -> list[list[Mention]]:
+    """Return the coordinated runs of Afghan places in a sentence: places joined by commas,
+    semicolons, "and" or an appositive ("capital of X province") form one run."""
+    runs: list[list[Mention]] = []
+    for m in sorted(mentions, key=lambda m: m.start):
+        if runs:
+            last = runs[-1][-1]
+            gap = text[last.end : m.start]
+            joined = m.start >= last.end and (
+                _LIST_GAP.fullmatch(gap) is not None
+                or (len(gap.split()) <= 2 and "." not in gap))
+            if joined:
+                runs[-1].append(m)
+                continue
+        runs.append([m])
+    return runs
+
+
+_CLAUSE_EDGE = re.compile(r"[.;!?]|,\s*(?:while|whereas|but|although|though|which|who)\b|"
+                          r"\b(?:while|whereas|but|although|though)\b", re.IGNORECASE)
+_SIDES = ("taliban_side", "government_side", "resistance_side")
+#: "KABUL - ", "KABUL, Aug 12 (Reuters) -", "Kabul, Jul 31 (EFE).-", "KUNDUZ, Afghanistan (AA) –"
+_DATELINE_PREFIX = re.compile(
+    r"\s*[A-Z][\w'’ -]{1,30}(?:,\s*[^\n()–—]{0,30}?)?\s*(?:\([^)\n]{1,30}\)\s*\.?)?\s*"
+    r"(?:-{1,2}|–|—|:)\s")
+
+
+def _governing(text: str, s: int, e: int, run: list[Mention], cands: list[Candidate],
+               lexicon: CueLexicon, mentions: list[Mention]) -> None:
+    """Add the predicate that governs a run of places: the nearest deciding cue class on
+    each side of the run within its clause, and the nearest side named before the run."""
+    lo = s
+    for m in _CLAUSE_EDGE.finditer(text, s, run[0].start):
+        lo = m.end()
+    hi = e
+    edge = _CLAUSE_EDGE.search(text, run[-1].end, e)
+    if edge:
+        hi = edge.start()
+    left = text[lo : run[0].start]
+    right = text[run[-1].end : hi]
+    others = [m for m in mentions if m.province_iso and (lo <= m.start < run[0].start
+                                                         or run[-1].end <= m.start < hi)
+              and m not in run]
+    nearest_left = lexicon.nearest(left, _DECIDING, from_end=True)
+    nearest_right = lexicon.nearest(right[:90], _DECIDING, from_end=False)
+    side_left = lexicon.nearest(left, _SIDES, from_end=True)
+    side_right = lexicon.nearest(right[:60], _SIDES, from_end=False)
+    right_cue = lexicon.first_match(right[:90], _DECIDING)
+    left_cue = lexicon.last_match(left, _DECIDING)
+    between_right = right_cue is not None and any(
+        run[-1].end <= m.start < run[-1].end + right_cue for m in others)
+    between_left = left_cue is not None and any(
+        lo + left_cue <= m.start < run[0].start for m in others)
+    dateline = bool(_DATELINE_PREFIX.match(text[text.rfind("\n", 0, run[0].start) + 1 :
+                                                  run[-1].end + 40]))
+    for c in cands:
+        if between_right:
+            c.features["place_before_right_cue"] = 1.0
+        if between_left:
+            c.features["place_after_left_cue"] = 1.0
+        if dateline and text.rfind("\n", 0, run[0].start) + 1 >= run[0].start - 2:
+            c.features["dateline_place"] = 1.0
+        if nearest_left:
+            c.features[f"gov_l:{nearest_left}"] = 1.0
+            if side_left:
+                c.features[f"gov_l:{nearest_left}+{side_left}"] = 1.0
+        if nearest_right:
+            c.features[f"gov_r:{nearest_right}"] = 1.0
+            if side_right or side_left:
+                c.features[f"gov_r:{nearest_right}+{side_right or side_left}"] = 1.0
+        if not nearest_left and not nearest_right:
+            c.features["ungoverned"] = 1.0
+
+
+def _list_features(text: str, cands: list[Candidate], lexicon: CueLexicon) -> None:
+    """Add what a candidate's list mates say: a place in one coordinated run with places the
+    rule engine claimed shares their predicate ("seized Qalat, Tarinkot and Lashkar Gah")."""
+    by_sentence: dict[tuple[int, int], list[Candidate]] = {}
+    for cand in cands:
+        by_sentence.setdefault((cand.start, cand.end), []).append(cand)
+    for (s, e), group in by_sentence.items():
+        mentions = [m for c in group for m in c.mentions if m.start >= 0]
+        sentence_rules = {claim_polarity(r) for c in group for r in c.rule_claims}
+        for pol in sentence_rules:
+            for c in group:
+                if pol not in c.rule_polarities():
+                    c.features[f"sent_rule:{pol}"] = 1.0
+        for run in _runs(text, mentions):
+            _governing(text, s, e, run, [c for c in group if c.province_iso in
+                                          {m.province_iso for m in run}], lexicon, mentions)
+            provinces = {m.province_iso for m in run}
+            if len(provinces) < 2:
+                continue
+            mates = [c for c in group if c.province_iso in provinces]
+            pols = {p for c in mates for p in c.rule_polarities()}
+            first = run[0]
+            lead = text[max(s, first.start - _NEAR) : first.start]
+            lead_cls = lexicon.classes_in(lead) & set(_DECIDING)
+            for c in mates:
+                c.features["in_list"] = 1.0
+                c.features["list_size"] = min(len(provinces), 8) / 8
+                for pol in pols - c.rule_polarities():
+                    c.features[f"list_rule:{pol}"] = 1.0
+                for cls in lead_cls:
+                    c.features[f"list_lead:{cls}"] = 1.0
+
+
+class _DocContext:
+    """What features need of the whole document, computed once."""
+
+    def __init__(self, doc: Document, lines: Layout, spans: Sequence[tuple[int, int]],
+                 lexicon: CueLexicon, rules: Extraction) -> None:
+        self.doc, self.lines, self.spans, self.lex = doc, lines, spans, lexicon
+        self.starts = [s for s, _ in spans]
+        self.rule_doc: dict[str, set[str]] = {}
+        for c in rules.claims:
+            if c.province_iso:
+                self.rule_doc.setdefault(c.province_iso, set()).add(claim_polarity(c))
+        self.skipped: dict[int, set[str]] = {}
+        for (s, _), why in rules.skipped:
+            self.skipped.setdefault(s, set()).add(why)
+        self.mentions = rules.mentions
+        self.mentions_of: dict[str, int] = {}
+        for m in rules.mentions:
+            if m.province_iso:
+                self.mentions_of[m.province_iso] = self.mentions_of.get(m.province_iso, 0) + 1
+        text = doc.text
+        self.post_kabul = doc.published.isoformat() >= "2021-08-15"
+        self.resistance_named = bool(re.search(r"resistance|\bNRF\b|massoud", text, re.I))
+
+    def features(self, cand: Candidate) -> dict[str, float]:
+        text = self.doc.text
+        sentence = text[cand.start : cand.end]
+        f: dict[str, float] = {"bias": 1.0}
+        for pol in cand.rule_polarities():
+            f[f"rule:{pol}"] = 1.0
+        for c in cand.rule_claims:
+            f[f"rule_kind:{c.kind}"] = 1.0
+            f[f"rule_actor:{c.actor}"] = 1.0
+        for why in self.skipped.get(cand.start, ()):
+            f[f"rule_skipped:{why}"] = 1.0
+        for pol in self.rule_doc.get(cand.province_iso, ()):
+            f[f"rule_doc:{pol}"] = 1.0
+        if not cand.rule_claims and self.rule_doc.get(cand.province_iso):
+            f["rule_elsewhere"] = 1.0
+        for cls in self.lex.classes_in(sentence):
+            f[f"sent:{cls}"] = 1.0
+        head = _head(cand.mentions, cand.rule_claims)
+        if head is not None:
+            before = text[max(cand.start, head.start - _NEAR) : head.start]
+            after = text[head.end : min(cand.end, head.end + _NEAR)]
+            for cls in self.lex.classes_in(before):
+                f[f"before:{cls}"] = 1.0
+            for cls in self.lex.classes_in(after):
+                f[f"after:{cls}"] = 1.0
+            f[f"kind:{head.kind}"] = 1.0
+            for w in _WORD.findall(before.lower())[-4:]:
+                f[f"wb:{w[:7]}"] = 1.0
+            for w in _WORD.findall(after.lower())[:4]:
+                f[f"wa:{w[:7]}"] = 1.0
+            if head.start - cand.start < 3:
+                f["starts_sentence"] = 1.0
+        else:
+            f["by_reference"] = 1.0
+        provinces = {m.province_iso for m in self.mentions
+                     if cand.start <= m.start < cand.end and m.province_iso}
+        f["n_provinces"] = min(len(provinces), 6) / 6
+        f["n_mentions_doc"] = min(self.mentions_of.get(cand.province_iso, 0), 10) / 10
+        line = self.lines.at(cand.start)
+        f[f"line:{line.role}"] = 1.0
+        if line.date_prefix:
+            f["dated_item"] = 1.0
+        scope = self.lines.scope(cand.start)
+        if scope is not None and line.role in ("item", "heading", "body"):
+            for cls in self.lex.classes_in(scope.text):
+                f[f"scope:{cls}"] = 1.0
+        i = self._sentence_index(cand.start)
+        if i > 0:
+            ps, pe = self.spans[i - 1]
+            for cls in self.lex.classes_in(text[ps:pe]):
+                f[f"prev:{cls}"] = 1.0
+        if i + 1 < len(self.spans):
+            ns, ne = self.spans[i + 1]
+            for cls in self.lex.classes_in(text[ns:ne]) & {"denial", "hold", "claim_hedge"}:
+                f[f"next:{cls}"] = 1.0
+        title = self.lines.title()
+        if title is not None and title.start != line.start:
+            for cls in self.lex.classes_in(title.text) & {"capture", "fall", "contest",
+                                                           "recapture", "hold"}:
+                f[f"title:{cls}"] = 1.0
+        if self.post_kabul:
+            f["post_kabul"] = 1.0
+            if self.resistance_named:
+                f["resistance_doc"] = 1.0
+        if re.search(r"\b(?:19|20)\d\d\b", sentence) and not re.search(r"\b2021\b", sentence):
+            f["other_year"] = 1.0
+        return f
+
+    def _sentence_index(self, offset: int) -> int:
+        return max(0, bisect.bisect_right(self.starts, offset) - 1)

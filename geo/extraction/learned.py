@@ -1,0 +1,185 @@
+"""The learned engine: rule claims and every other reading as candidates, then the arbiter.
+
+Steps, each a component over the document:
+
+1. the rule engine (:mod:`geo.extract`) reads every sentence; its claims become features;
+2. :class:`~geo.extraction.candidates.CandidateBuilder` pairs each sentence with each
+   province it names and describes it (cue classes near the place, the heading that scopes
+   a list item, the sentence before, the line's role, the rule engine's verdict);
+3. the :class:`~geo.extraction.arbiter.Arbiter` accepts the polarities each candidate
+   asserts, with a probability;
+4. the document step turns accepted polarities into claims: the rule engine's claim when it
+   read the same polarity (its kind, actor, date and precision stand), else a new claim on
+   the candidate's most specific place, dated by a timeline entry's date, the sentence's own
+   date expression or the paragraph's, and never by a caption;
+5. guards that no weight can overrule: a holding statement for the government side never
+   becomes a Taliban capture.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+
+from geo.dates import find_date_expressions, resolve_event_date
+from geo.extract import Extraction
+from geo.extract import extract as extract_by_rules
+from geo.extraction.arbiter import Arbiter, Decision
+from geo.extraction.candidates import Candidate, CandidateBuilder, CueLexicon, claim_polarity
+from geo.gazetteer import Gazetteer
+from geo.records import Claim, Document, Mention
+
+#: A holding statement for the government side: "X and Y are still held by government
+#: forces", "X remains in government hands", "only X is not yet under Taliban control",
+#: "the government retains X". Such a sentence may add a place to the government side or
+#: to the contested ones, never to the Taliban's.
+_GOVERNMENT_HOLDS = re.compile(
+    r"\b(?:(?:still|remains?|remained|is|are|was|were)\s+(?:firmly\s+|still\s+)?"
+    r"(?:held\s+by|in|under)\s+(?:the\s+)?(?:afghan\s+)?(?:government|security\s+forces|army|"
+    r"afghan\s+forces|troops)|"
+    r"not\s+(?:yet\s+)?(?:been\s+)?(?:under|in)\s+(?:the\s+)?(?:taliban|insurgents?|"
+    r"militants?)(?:['’]s?)?\s+(?:control|hands)|"
+    r"(?:outside|out\s+of|beyond)\s+(?:the\s+)?(?:taliban|insurgents?|militants?)(?:['’]s?)?"
+    r"\s+control|(?:government|army|security\s+forces|troops)\s+(?:still\s+)?"
+    r"(?:retains?|retained|holds?|held|keeps?|kept|controls?|defends?|defended)\b|"
+    r"held\s+out|holding\s+out|hold(?:s|ing)?\s+out|remain(?:s|ed)?\s+(?:under\s+)?"
+    r"government)",
+    re.IGNORECASE,
+)
+_TALIBAN_CAPTURE = re.compile(
+    r"\b(?:taliban|insurgents?|militants?)\s+(?:have\s+|has\s+|had\s+)?(?:captured|seized|"
+    r"took|taken|overran)\b|\bfell\s+to\s+(?:the\s+)?taliban\b|\bhas\s+fallen\b",
+    re.IGNORECASE,
+)
+_KABUL_FELL = dt.date(2021, 8, 15)
+_DELIBERATE = {"intention", "negation", "historical", "earlier"}
+
+
+def government_holding(sentence: str) -> bool:
+    """Return True when a sentence states that the government side holds a place (and
+    reports no Taliban capture beside it)."""
+    return bool(_GOVERNMENT_HOLDS.search(sentence)) and not _TALIBAN_CAPTURE.search(sentence)
+
+
+class LearnedExtractor:
+    """Rule engine, candidates, arbiter and document step; owns the lexicon and the model."""
+
+    name = "learned"
+
+    def __init__(self, gazetteer: Gazetteer, arbiter: Arbiter | None = None,
+                 lexicon: CueLexicon | None = None) -> None:
+        self.gazetteer = gazetteer
+        self._arbiter = arbiter
+        self.builder = CandidateBuilder(lexicon or CueLexicon.load())
+
+    @property
+    def arbiter(self) -> Arbiter:
+        """Return the arbiter, loading the shipped model on first use."""
+        if self._arbiter is None:
+            self._arbiter = Arbiter.load()
+        return self._arbiter
+
+    def with_arbiter(self, arbiter: Arbiter) -> LearnedExtractor:
+        """Return an extractor like this one that decides with ``arbiter``."""
+        return LearnedExtractor(self.gazetteer, arbiter, self.builder.lexicon)
+
+    def candidates(self, doc: Document, mentions: list[Mention] | None = None
+                   ) -> tuple[Extraction, list[Candidate]]:
+        """Return the rule engine's reading of ``doc`` and the candidates built on it."""
+        rules = extract_by_rules(doc, self.gazetteer, mentions)
+        return rules, self.builder.build(doc, rules)
+
+    def extract(self, doc: Document, mentions: list[Mention] | None = None) -> Extraction:
+        """Return the mentions, the arbiter's claims and the rule engine's counts of ``doc``."""
+        rules, cands = self.candidates(doc, mentions)
+        return self.decide(doc, rules, cands)
+
+    def decide(self, doc: Document, rules: Extraction, cands: list[Candidate]) -> Extraction:
+        """Return the extraction the arbiter makes of already built candidates."""
+        claims: list[Claim] = []
+        for cand in cands:
+            for decision in self._allowed(doc, cand, self.arbiter.decide(cand)):
+                claims += self._claims_for(doc, cand, decision)
+        return Extraction(mentions=rules.mentions, claims=_dedupe(claims), counts=rules.counts)
+
+    def _allowed(self, doc: Document, cand: Candidate,
+                 decisions: list[Decision]) -> list[Decision]:
+        sentence = doc.text[cand.start : cand.end]
+        if government_holding(sentence):
+            decisions = [d for d in decisions if d.polarity != "taliban"]
+        set_aside = {k.partition(":")[2] for k in cand.features if k.startswith("rule_skipped:")}
+        if set_aside & _DELIBERATE:
+            # the rules read a control verb here and set it aside as an intention, a
+            # negation or an older event: a reading of the arbiter's own may not undo that
+            ruled = cand.rule_polarities()
+            decisions = [d for d in decisions if d.polarity in ruled]
+        return decisions
+
+    def _claims_for(self, doc: Document, cand: Candidate, decision: Decision) -> list[Claim]:
+        note = f"arbiter {decision.probability:.2f}: {decision.reason}"
+        same = [c for c in cand.rule_claims if claim_polarity(c) == decision.polarity]
+        if same:
+            # the rule's confidence already weighs hedges and unnamed actors: it stays
+            # unless the arbiter is less sure
+            return [dataclasses.replace(c, confidence=round(min(c.confidence,
+                                                                decision.probability), 2),
+                                        note=note, claim_id="").with_id() for c in same]
+        # a reading only the arbiter made is never surer than a rule reading
+        confidence = round(0.85 * decision.probability, 2)
+        place = _place_of(cand)
+        if place is None:
+            return []
+        kind, actor = self._kind_and_actor(doc, cand, decision.polarity)
+        template = cand.rule_claims[0] if cand.rule_claims else None
+        date = template.event_date if template else self._date(doc, cand)
+        claim = Claim(
+            document=doc.name, event_date=min(date, doc.published), place=place.place,
+            place_id=place.place_id, place_kind=place.kind, province_iso=place.province_iso,
+            actor=actor, kind=kind, claimant=template.claimant if template else "media",
+            geo_precision=3 if place.kind == "province" else 1, confidence=confidence,
+            quote=doc.text[cand.start : cand.end], start=cand.start, end=cand.end,
+            source=doc.source or doc.name, lat=place.lat, lon=place.lon, note=note,
+        )
+        return [claim.with_id()]
+
+    def _kind_and_actor(self, doc: Document, cand: Candidate, polarity: str) -> tuple[str, str]:
+        if polarity == "taliban":
+            return "captured", "taliban"
+        if polarity == "contested":
+            return "contested", "taliban"
+        resistance = doc.published >= _KABUL_FELL and cand.features.get("resistance_doc")
+        actor = "nrf" if resistance else "government"
+        held = any(k.startswith(("sent:hold", "before:hold", "after:hold"))
+                   for k in cand.features)
+        return ("held" if held else "recaptured"), actor
+
+    def _date(self, doc: Document, cand: Candidate) -> dt.date:
+        """Return a new claim's event date: the timeline entry's, the sentence's, else the
+        publication date (a caption's date is when the photo was taken: not used)."""
+        if cand.line_role == "caption":
+            return doc.published
+        if cand.date_prefix and (d := resolve_event_date(cand.date_prefix, doc.published)):
+            return d
+        for _, _, expr in find_date_expressions(doc.text[cand.start : cand.end]):
+            if d := resolve_event_date(expr, doc.published):
+                return d
+        return doc.published
+
+
+def _place_of(cand: Candidate) -> Mention | None:
+    """Return the place a new claim is filed under: the most specific one named."""
+    order = {"district": 0, "crossing": 0, "town": 1, "city": 1, "capital": 2, "province": 3}
+    real = [m for m in cand.mentions if m.province_iso == cand.province_iso]
+    if not real:
+        return None
+    return min(real, key=lambda m: (order.get(m.kind, 2), m.start))
+
+
+def _dedupe(claims: list[Claim]) -> list[Claim]:
+    seen: dict[tuple, Claim] = {}
+    for c in claims:
+        key = (c.start, c.place_id, c.actor, c.kind)
+        if key not in seen or c.confidence > seen[key].confidence:
+            seen[key] = c
+    return sorted(seen.values(), key=lambda c: (c.start, c.place_id))
