@@ -124,7 +124,9 @@ _NUMBER_WORDS = {
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
     "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
 }  # fmt: skip
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘'(\[]?[A-Z0-9])|\n\s*\n|\n(?=[A-Z])")
+# A line that opens with a bullet, a dash or "3)" is an item of its own ("- Herat").
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘'(\[]?[A-Z0-9])|\n\s*\n|\n(?=[A-Z])|"
+                           r"\n(?=[ \t]*(?:[•·*▪●◦‣\-–—]+|\d{1,2}[.)])[ \t])")
 _ABBREVIATIONS = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Gen|Lt|Col|St|No|U\.S|U\.N|Jan|Feb|Aug|Sept?|"
                             r"Oct|Nov|Dec|e\.g|i\.e|vs)\.$")
 _DISTANCE_REF = re.compile(
@@ -276,7 +278,7 @@ _OFFICE_AFTER = re.compile(
 )
 
 
-def _is_qualifier(sentence: str, mentions: list[Mention], k: int) -> bool:
+def is_qualifier(sentence: str, mentions: list[Mention], k: int) -> bool:
     """Return True when mention k only locates or qualifies something else.
 
     "Kaldar district of Balkh province", "Zaranj in Nimroz", "Parwan's Sorkh Parsa",
@@ -605,7 +607,7 @@ def _sentence_claims(ctx: _Context, gaz: Gazetteer, span: tuple[int, int],
         ctx.skipped.append((span, "historical"))
         return []
     windows = _clause_windows(sentence, triggers)
-    qualifiers = {k for k in range(len(local)) if _is_qualifier(sentence, local, k)}
+    qualifiers = {k for k in range(len(local)) if is_qualifier(sentence, local, k)}
     hedged = bool(_HEDGE_RE.search(sentence))
     denied = bool(_DENIAL_RE.search(sentence))
     claims: list[Claim] = []
@@ -667,7 +669,7 @@ def _apply_pending(ctx: _Context, sentence: str, span: tuple[int, int],
     pending, ctx.pending = ctx.pending, []
     claims: list[Claim] = []
     targets = [m for k, m in enumerate(local)
-               if m.province_iso and not _is_qualifier(sentence, local, k)]
+               if m.province_iso and not is_qualifier(sentence, local, k)]
     listing = re.search(r"\binclud(?:e|es|ed|ing)\b|\bnamely\b|:", sentence, re.IGNORECASE)
     if pending and targets and listing:
         _, kind, actor, confidence = pending[-1]

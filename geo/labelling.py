@@ -79,10 +79,11 @@ class LabellingSession:
 
     def items(self) -> list[Item]:
         """Return the report's candidates with proposals and existing labels."""
-        _rules, cands = self.extractor.candidates(self.doc)
+        _, cands = self.extractor.candidates(self.doc)
         out = []
-        for cand in cands:
-            proposal = "+".join(d.polarity for d in self.extractor.arbiter.decide(cand))
+        decisions = self.extractor.arbiter.decide_document(cands)
+        for cand, decided in zip(cands, decisions, strict=True):
+            proposal = "+".join(d.polarity for d in decided)
             out.append(Item(cand, self.doc.text[cand.start : cand.end], proposal or "none",
                             self._label_of(cand)))
         return out

@@ -62,7 +62,7 @@ DEMO_DIR = Setting(
 
 ENGINE = Setting(
     "CONTROLMAP_ENGINE",
-    "rules",
+    "learned",
     "Claim extraction engine: `learned` (rule readings and candidates decided by the trained "
     "arbiter in data/models/arbiter.json) or `rules` (the regular-expression extractor alone).",
 )

@@ -26,3 +26,19 @@ def seed_text() -> str:
     if not SEED.exists():
         pytest.skip(f"the seed article {SEED} is absent (../shared not checked out)")
     return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def dev_corpus() -> Path:
+    """Return the dev corpus folder, or skip when ../shared is absent."""
+    if not (EVAL_DEV / "expected_claims.csv").exists():
+        pytest.skip(f"the dev corpus {EVAL_DEV} is absent (../shared not checked out)")
+    return EVAL_DEV
+
+
+@pytest.fixture(scope="session")
+def learned(gazetteer):
+    """Return the learned engine with the shipped model."""
+    from geo.extraction.learned import LearnedExtractor
+
+    return LearnedExtractor(gazetteer)

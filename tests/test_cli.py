@@ -388,3 +388,65 @@ def test_serve_starts_the_app_with_its_assets_served_locally(tmp_path: Path) -> 
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+# --------------------------------------------------------------------------- engines
+
+
+def test_ingest_with_an_unknown_engine_is_a_clean_error_and_stores_nothing(tmp_path: Path):
+    path = tmp_path / "x.db"
+    result = run("ingest", str(write_reports(tmp_path / "reports")), "--db", str(path),
+                 "--engine", "regex")
+    assert_clean_error(result, "'regex'", "rules, learned")
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("engine", ["rules", "learned"])
+def test_ingest_with_either_engine_gives_the_same_claims_csv_columns(tmp_path: Path, engine):
+    path = str(tmp_path / f"{engine}.db")
+    assert run("ingest", str(write_reports(tmp_path / "reports")), "--db", path,
+               "--engine", engine).exit_code == 0
+    out = run("claims", "--db", path).stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0])[: len(CLAIM_COLUMNS)] == CLAIM_COLUMNS
+    assert {(r["province_iso"], r["actor"]) for r in rows} >= {("AF-NIM", "taliban")}
+
+
+def write_corpus(folder: Path) -> Path:
+    write_reports(folder)
+    (folder / "expected_claims.csv").write_text(
+        "file,claim_date,place,province_iso,polarity,required,note\n"
+        "zaranj.txt,2021-08-06,Zaranj,AF-NIM,taliban,yes,\n"
+        "kunduz-lost.txt,2021-08-08,Kunduz,AF-KDZ,taliban,yes,\n"
+        "kunduz-held.txt,2021-08-01,Kunduz,AF-KDZ,government,yes,\n", encoding="utf-8")
+    return folder
+
+
+def test_evaluate_prints_the_figures_and_the_misses(tmp_path: Path):
+    result = run("evaluate", str(write_corpus(tmp_path / "corpus")), "--engine", "rules",
+                 "--show")
+    assert result.exit_code == 0, result.output
+    assert "engine rules: precision 1.00 recall 1.00 F1 1.00" in result.stdout
+
+
+def test_evaluate_of_a_folder_without_labels_is_a_clean_error(tmp_path: Path):
+    (tmp_path / "empty").mkdir()
+    assert_clean_error(run("evaluate", str(tmp_path / "empty")), "expected_claims.csv")
+
+
+def test_label_list_shows_candidates_with_the_proposal(tmp_path: Path):
+    folder = write_reports(tmp_path / "reports")
+    result = run("label", str(folder / "zaranj.txt"), "--list", "--labels",
+                 str(tmp_path / "l.csv"))
+    assert result.exit_code == 0, result.output
+    assert "AF-NIM" in result.stdout
+    assert "proposal=taliban" in result.stdout
+    assert not (tmp_path / "l.csv").exists()
+
+
+def test_label_records_a_typed_verdict(tmp_path: Path):
+    folder = write_reports(tmp_path / "reports")
+    labels = tmp_path / "l.csv"
+    result = run("label", str(folder / "zaranj.txt"), "--labels", str(labels), stdin="t\n")
+    assert result.exit_code == 0, result.output
+    assert "zaranj.txt" in labels.read_text(encoding="utf-8")

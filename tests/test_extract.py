@@ -17,7 +17,7 @@ from geo.records import Document
 PUBLISHED = dt.date(2021, 8, 12)  # a Thursday
 
 
-@pytest.fixture(params=[e for e in ENGINES if e == "rules"], autouse=True)
+@pytest.fixture(params=ENGINES, autouse=True)
 def engine(request, monkeypatch):
     """Every phrasing of this module holds for every engine behind the seam."""
     monkeypatch.setenv("CONTROLMAP_ENGINE", request.param)

@@ -61,10 +61,12 @@ class Arbiter:
     """A trained arbiter: weights per polarity and the threshold that accepts a polarity."""
 
     def __init__(self, weights: dict[str, dict[str, float]], thresholds: dict[str, float],
-                 meta: dict | None = None) -> None:
+                 meta: dict | None = None,
+                 document: dict[str, dict[str, float]] | None = None) -> None:
         self.weights = weights
         self.thresholds = thresholds
         self.meta = meta or {}
+        self.document = document
 
     @classmethod
     def load(cls, path: Path | None = None) -> Arbiter:
@@ -77,31 +79,41 @@ class Arbiter:
                 f"cannot read the arbiter model {path}: {err}",
                 "rebuild it with `python scripts/train_arbiter.py`, or use --engine rules",
             ) from err
-        return cls(raw["weights"], raw["thresholds"], raw.get("meta"))
+        return cls(raw["weights"], raw["thresholds"], raw.get("meta"), raw.get("document"))
 
     def to_json(self) -> str:
         """Return the model as the JSON text stored in ``data/models/arbiter.json``."""
         return json.dumps({"meta": self.meta, "thresholds": self.thresholds,
-                           "weights": self.weights}, indent=1, sort_keys=True) + "\n"
+                           "weights": self.weights, "document": self.document},
+                          indent=1, sort_keys=True) + "\n"
 
-    def probability(self, polarity: str, features: dict[str, float]) -> float:
-        """Return the probability that the candidate with ``features`` asserts ``polarity``."""
-        w = self.weights[polarity]
+    def probability(self, polarity: str, features: dict[str, float],
+                    weights: dict[str, dict[str, float]] | None = None) -> float:
+        """Return the probability that the candidate with ``features`` asserts ``polarity``
+        (by the sentence step's weights, or by ``weights``)."""
+        w = (weights or self.weights)[polarity]
         z = sum(w.get(name, 0.0) * value for name, value in features.items())
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
-    def decide(self, cand: Candidate) -> list[Decision]:
-        """Return the polarities the arbiter accepts for a candidate, most probable first.
+    def decide_document(self, cands: list[Candidate]) -> list[list[Decision]]:
+        """Return the accepted polarities of each candidate of one report: the sentence
+        step's probabilities, then the document step that weighs them against what the
+        report says of the same province elsewhere."""
+        first = [{pol: self.probability(pol, c.features) for pol in POLARITIES} for c in cands]
+        if not self.document:
+            return [self._accept(c, p, c.features) for c, p in zip(cands, first, strict=True)]
+        feats = document_features(cands, first)
+        out = []
+        for cand, f in zip(cands, feats, strict=True):
+            probs = {pol: self.probability(pol, f, self.document) for pol in POLARITIES}
+            out.append(self._accept(cand, probs, f))
+        return out
 
-        The rule engine's reading stands unless the arbiter is fairly sure it is wrong
-        (probability under ``keep``); a reading the rules did not make needs a probability
-        of at least ``add``. The asymmetry keeps every phrasing the rules get right, and
-        lets the model add what they miss only when it is confident.
-        """
+    def _accept(self, cand: Candidate, probs: dict[str, float],
+                features: dict[str, float]) -> list[Decision]:
         ruled = cand.rule_polarities()
         out = []
-        for pol in POLARITIES:
-            p = self.probability(pol, cand.features)
+        for pol, p in probs.items():
             needed = self.thresholds["keep"] if pol in ruled else self.thresholds["add"]
             if p >= needed:
                 out.append(Decision(pol, p, self.reason(pol, cand.features)))
@@ -114,6 +126,36 @@ class Arbiter:
                        reverse=True)
         words = [describe_feature(n) for score, n in parts[:top] if score > 0.05]
         return "; ".join(words) or "weak evidence"
+
+
+def document_features(cands: list[Candidate], probs: list[dict[str, float]]
+                      ) -> list[dict[str, float]]:
+    """Return the document step's features of each candidate: its own sentence-step
+    probabilities, the highest of the report's other sentences on the same province, and
+    whether the report denies or qualifies that province somewhere."""
+    by_province: dict[str, list[int]] = {}
+    for i, cand in enumerate(cands):
+        by_province.setdefault(cand.province_iso, []).append(i)
+    out = []
+    for i, cand in enumerate(cands):
+        others = [j for j in by_province[cand.province_iso] if j != i]
+        f: dict[str, float] = {"bias": 1.0}
+        for pol in POLARITIES:
+            own = probs[i][pol]
+            other = max((probs[j][pol] for j in others), default=0.0)
+            f[f"self:{pol}"] = own
+            f[f"other:{pol}"] = other
+            f[f"self_x_other:{pol}"] = own * other
+            if pol in cand.rule_polarities():
+                f[f"rule:{pol}"] = 1.0
+        group = [cands[j] for j in by_province[cand.province_iso]]
+        for flag in ("denial", "partial", "hold", "future", "word_sense"):
+            if any(f"sent:{flag}" in g.features or f"next:{flag}" in g.features for g in group):
+                f[f"doc_{flag}"] = 1.0
+        f["doc_sentences"] = min(len(group), 6) / 6
+        f[f"line:{cand.line_role}"] = 1.0
+        out.append(f)
+    return out
 
 
 def describe_feature(name: str) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from geo.extract import Extraction, split_sentences
+from geo.extract import Extraction, is_qualifier, split_sentences
 from geo.extraction.structure import Layout, layout
 from geo.records import Claim, Document, Mention
 from geo.settings import DATA_DIR
@@ -271,6 +271,13 @@ def _list_features(text: str, cands: list[Candidate], lexicon: CueLexicon) -> No
                     c.features[f"list_lead:{cls}"] = 1.0
 
 
+def _qualifies(text: str, start: int, local: list[Mention], k: int) -> bool:
+    """Return True when the rules read mention ``k`` as only locating another place."""
+    shifted = [m._replace(start=m.start - start, end=m.end - start) for m in local]
+    end = max(m.end for m in shifted)
+    return is_qualifier(text[start : start + end + 60], shifted, k)
+
+
 class _DocContext:
     """What features need of the whole document, computed once."""
 
@@ -328,8 +335,11 @@ class _DocContext:
                 f["starts_sentence"] = 1.0
         else:
             f["by_reference"] = 1.0
-        provinces = {m.province_iso for m in self.mentions
-                     if cand.start <= m.start < cand.end and m.province_iso}
+        local = [m for m in self.mentions if cand.start <= m.start < cand.end]
+        provinces = {m.province_iso for m in local if m.province_iso}
+        own = [k for k, m in enumerate(local) if m.province_iso == cand.province_iso]
+        if own and all(_qualifies(text, cand.start, local, k) for k in own):
+            f["only_qualifier"] = 1.0
         f["n_provinces"] = min(len(provinces), 6) / 6
         f["n_mentions_doc"] = min(self.mentions_of.get(cand.province_iso, 0), 10) / 10
         line = self.lines.at(cand.start)

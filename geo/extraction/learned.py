@@ -34,14 +34,16 @@ from geo.records import Claim, Document, Mention
 #: forces", "X remains in government hands", "only X is not yet under Taliban control",
 #: "the government retains X". Such a sentence may add a place to the government side or
 #: to the contested ones, never to the Taliban's.
+_GOV_SIDE = (r"(?:the\s+)?(?:afghan\s+|western-backed\s+)?(?:government|security\s+forces|army|"
+             r"afghan\s+forces|troops|andsf|forces\s+loyal\s+to\s+(?:the\s+)?government)")
 _GOVERNMENT_HOLDS = re.compile(
-    r"\b(?:(?:still|remains?|remained|is|are|was|were)\s+(?:firmly\s+|still\s+)?"
-    r"(?:held\s+by|in|under)\s+(?:the\s+)?(?:afghan\s+)?(?:government|security\s+forces|army|"
-    r"afghan\s+forces|troops)|"
+    rf"\b(?:(?:still|remains?|remained|is|are|was|were)\s+(?:firmly\s+|still\s+)?"
+    rf"(?:held\s+by|in|under)\s+{_GOV_SIDE}(?:['’]s?)?(?:\s+(?:hands|control))?|"
+    rf"(?:still\s+)?in\s+the\s+hands\s+of\s+{_GOV_SIDE}|"
     r"not\s+(?:yet\s+)?(?:been\s+)?(?:under|in)\s+(?:the\s+)?(?:taliban|insurgents?|"
     r"militants?)(?:['’]s?)?\s+(?:control|hands)|"
     r"(?:outside|out\s+of|beyond)\s+(?:the\s+)?(?:taliban|insurgents?|militants?)(?:['’]s?)?"
-    r"\s+control|(?:government|army|security\s+forces|troops)\s+(?:still\s+)?"
+    rf"\s+control|{_GOV_SIDE}\s+(?:still\s+)?"
     r"(?:retains?|retained|holds?|held|keeps?|kept|controls?|defends?|defended)\b|"
     r"held\s+out|holding\s+out|hold(?:s|ing)?\s+out|remain(?:s|ed)?\s+(?:under\s+)?"
     r"government)",
@@ -98,8 +100,8 @@ class LearnedExtractor:
     def decide(self, doc: Document, rules: Extraction, cands: list[Candidate]) -> Extraction:
         """Return the extraction the arbiter makes of already built candidates."""
         claims: list[Claim] = []
-        for cand in cands:
-            for decision in self._allowed(doc, cand, self.arbiter.decide(cand)):
+        for cand, decisions in zip(cands, self.arbiter.decide_document(cands), strict=True):
+            for decision in self._allowed(doc, cand, decisions):
                 claims += self._claims_for(doc, cand, decision)
         return Extraction(mentions=rules.mentions, claims=_dedupe(claims), counts=rules.counts)
 
@@ -108,6 +110,8 @@ class LearnedExtractor:
         sentence = doc.text[cand.start : cand.end]
         if government_holding(sentence):
             decisions = [d for d in decisions if d.polarity != "taliban"]
+        if cand.features.get("dateline_place") and not cand.rule_claims:
+            return []  # a wire dateline says where the report was filed, not what fell
         set_aside = {k.partition(":")[2] for k in cand.features if k.startswith("rule_skipped:")}
         if set_aside & _DELIBERATE:
             # the rules read a control verb here and set it aside as an intention, a
