@@ -192,14 +192,20 @@ def _sentence_family(doc: Document, start: int, end: int) -> str:
 def miss_family(doc: Document, extraction: Extraction, key: Key) -> str:
     """Return the error family of a missed claim, from the first sentence naming its
     province (``no-candidate`` when no place of that province was found at all)."""
+    from geo.extract import split_sentences
+    from geo.extraction.candidates import CueLexicon
+
     _, province, _ = key
     mentions = [m for m in extraction.mentions if m.province_iso == province]
     if not mentions:
         return "no-candidate"
-    m = mentions[0]
-    start = doc.text.rfind("\n", 0, m.start) + 1
-    end = doc.text.find("\n", m.end)
-    return _sentence_family(doc, start, end if end >= 0 else len(doc.text))
+    spans = [(s, e) for s, e in split_sentences(doc.text)
+             if any(s <= m.start < e for m in mentions)]
+    control = {"capture", "fall", "under_control", "recapture", "hold", "contest", "nominal"}
+    lexicon = CueLexicon.load()
+    telling = [(s, e) for s, e in spans if lexicon.classes_in(doc.text[s:e]) & control]
+    start, end = (telling or spans)[0]
+    return _sentence_family(doc, start, end)
 
 
 def extra_family(doc: Document, claims: list[Claim]) -> str:

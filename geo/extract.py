@@ -111,7 +111,12 @@ _EARLIER = re.compile(
 )
 _EXCLUDED = re.compile(r"\b(?:except(?:\s+for)?|apart\s+from|other\s+than|excluding|but\s+not)"
                        r"\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
-_HISTORICAL_YEAR = re.compile(r"\b(?:in|since|during|of)\s+((?:19|20)\d\d)\b")
+# "in 1996", "since 2001", "in late September 1996", "on 27 September 1996", "(1996-2001)"
+_HISTORICAL_YEAR = re.compile(
+    r"\b(?:in|since|during|of|until|by|(?:jan|feb|march|april|may|june|july|aug|sept?|oct|nov|"
+    r"dec)[a-z]*\.?(?:\s+\d{1,2},?)?)\s+((?:19|20)\d\d)\b|\(((?:19|20)\d\d)\s*[-–]",
+    re.IGNORECASE,
+)
 _COUNT_RE = re.compile(
     r"\b(?P<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty)\s+(?:of|out\s+of)"
@@ -425,6 +430,46 @@ def _precision(sentence: str, trig: _Trigger, mention: Mention) -> int:
     return 2 if _PARTIAL_RE.search(between) else 1
 
 
+#: Words before a place that make it a landmark beside what was taken, not the target.
+_NEAR_ONLY = re.compile(
+    r"\b(?:near|close\s+to|not\s+far\s+from|outside|on\s+the\s+(?:road|highway)\s+to|"
+    r"towards?)\s+(?:the\s+)?(?:(?:city|town|capital)\s+(?:of\s+)?)?$",
+    re.IGNORECASE,
+)
+#: A capture that is being negotiated has not happened: "talks for a peaceful surrender of".
+_NEGOTIATED = re.compile(
+    r"\b(?:talks?|negotiat\w*|discuss\w*|demand\w*|call(?:ed|s|ing)?\s+for|agree\w*|"
+    r"arrang\w*|deal)\b[^.;]{0,40}$",
+    re.IGNORECASE,
+)
+#: A share of a city: "most of", "much of", "parts of", "nine of 10 districts of".
+_SHARE_OF = re.compile(
+    r"\b(?:most|much|parts?|half|sections?|large\s+parts?|swathes?)\s+of\b|"
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|several|many|some)\s+"
+    r"(?:out\s+)?(?:of\s+(?:the\s+)?(?:\d+\s+)?)?(?:police\s+)?(?:districts|"
+    r"neighbou?rhoods|areas|sectors)\s+(?:of|in)\b",
+    re.IGNORECASE,
+)
+
+
+_TALLY = re.compile(r"\s+(?:\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|most|half)"
+                    r"\s+(?:out\s+)?of\s+(?:its\s+|the\s+)?(?:\d{1,3}\s+)?districts\b",
+                    re.IGNORECASE)
+
+
+def _only_a_share(sentence: str, trig: _Trigger, mention: Mention) -> bool:
+    """Return True when a capture takes only a share of a city, town or province ("most of Kunduz",
+    "nine of 10 districts of Lashkar Gah"): a fight for the city, not its fall."""
+    if mention.start < 0 or mention.kind not in ("capital", "city", "town", "province"):
+        return False
+    between = (sentence[trig.end : mention.start] if mention.start >= trig.end
+               else sentence[mention.end : trig.start])
+    if (mention.start < trig.start and _TALLY.match(sentence, trig.end)) or _TALLY.match(
+            " " + between):
+        return True  # "Badakhshan, where the Taliban controls 26 of 28 districts"
+    return bool(_SHARE_OF.search(between)) and len(between) < 80
+
+
 def _clause_windows(sentence: str, triggers: list[_Trigger]) -> list[tuple[int, int]]:
     """Return for each trigger the span of text it may take targets from."""
     breaks = [m.start() for m in _CLAUSE_BREAK.finditer(sentence)]
@@ -461,6 +506,11 @@ def _actor_for(sentence: str, trig: _Trigger, window: tuple[int, int], fallback:
             agent = re.search(r"\b(?:to|by)\s+(?:the\s+)?(.{0,40})", after, re.IGNORECASE)
         if agent and (actor := _actor_in(agent.group(1)[:40], last=False)):
             return actor, True
+        # "have been captured from the Taliban": taken from one side is taken by the other
+        loser = re.match(r"\s*(?:back\s+)?from\s+(?:the\s+)?(.{0,30})", after, re.IGNORECASE)
+        if trig.family == "captured" and loser and (
+                side := _actor_in(loser.group(1), last=False)) in ("taliban", "government"):
+            return ("government" if side == "taliban" else "taliban"), True
         return None, False
     if trig.text.startswith("hand"):  # "handed over Ghazni to the Taliban": the receiver
         receiver = re.search(r"\bto\s+(?:the\s+)?(.{0,40})", after, re.IGNORECASE)
@@ -523,7 +573,7 @@ def _clause_date(sentence: str, trig: _Trigger, window: tuple[int, int],
 
 
 def _historical(sentence: str, published: dt.date) -> bool:
-    years = [int(y) for y in _HISTORICAL_YEAR.findall(sentence)]
+    years = [int(a or b) for a, b in _HISTORICAL_YEAR.findall(sentence)]
     return bool(years) and all(y < published.year for y in years)
 
 
@@ -631,6 +681,9 @@ def _sentence_claims(ctx: _Context, gaz: Gazetteer, span: tuple[int, int],
         kind, actor = _kind_and_actor(trig.family, actor, ctx.defender)
         if denied and kind == "captured" and actor == "taliban":
             kind = "contested"  # a Taliban claim that officials deny
+        if kind == "captured" and _NEGOTIATED.search(sentence[max(0, trig.start - 60) :
+                                                             trig.start]):
+            kind = "contested"  # "in talks for a peaceful surrender of Kabul": not yet
         indexes = _targets(sentence, trig, local, window, qualifiers, previous, before_passive)
         dating = window
         if previous is not None and indexes and local[indexes[0]].start >= previous[0]:
@@ -644,6 +697,10 @@ def _sentence_claims(ctx: _Context, gaz: Gazetteer, span: tuple[int, int],
         targets = [local[k] for k in indexes]
         targets = [m for m in targets if m.province_iso
                    and not _EXCLUDED.search(sentence[max(0, m.start - 30) : m.start])]
+        if kind != "contested":
+            # "took control of districts in Wardak, near Kabul": a place beside the target
+            targets = [m for m in targets
+                       if not _NEAR_ONLY.search(sentence[max(0, m.start - 40) : m.start])]
         if not targets and (ref := _anaphora(ctx, gaz, sentence, trig, window, local)):
             targets = [ref]
         if not targets:
@@ -652,7 +709,11 @@ def _sentence_claims(ctx: _Context, gaz: Gazetteer, span: tuple[int, int],
             continue
         claimant = _claimant(sentence, actor)
         for m in targets:
-            claims.append(_claim(ctx.doc, sentence, span, trig, m, actor, kind, claimant, date,
+            taken = kind
+            if (kind in ("captured", "held") and actor == "taliban"
+                    and _only_a_share(sentence, trig, m)):
+                taken = "contested"  # "captured nine of 10 districts of Lashkar Gah"
+            claims.append(_claim(ctx.doc, sentence, span, trig, m, actor, taken, claimant, date,
                                  _confidence(explicit, hedged, m, trig.family)))
         if dated:
             ctx.last_date = date

@@ -44,11 +44,12 @@ def main() -> int:
     ap.add_argument("--c", type=float, default=DEFAULT_C)
     ap.add_argument("--keep", type=float, default=DEFAULT_THRESHOLDS["keep"])
     ap.add_argument("--add", type=float, default=DEFAULT_THRESHOLDS["add"])
+    ap.add_argument("--add-seat", type=float, default=DEFAULT_THRESHOLDS["add_seat"])
     ap.add_argument("--document-step", action="store_true",
                     help="stack a document step on out-of-fold sentence probabilities")
     ap.add_argument("--out", type=Path, default=DEFAULT_MODEL)
     a = ap.parse_args()
-    options = {"c": a.c, "thresholds": {"keep": a.keep, "add": a.add},
+    options = {"c": a.c, "thresholds": {"keep": a.keep, "add": a.add, "add_seat": a.add_seat},
                "document_step": a.document_step}
     labels = load_labels(a.labels)
     phrasings = load_phrasings(a.phrasings) if a.phrasings.is_file() else []

@@ -112,9 +112,17 @@ class Arbiter:
     def _accept(self, cand: Candidate, probs: dict[str, float],
                 features: dict[str, float]) -> list[Decision]:
         ruled = cand.rule_polarities()
+        # a reading of the arbiter's own about a province or its capital colours the whole
+        # province: it needs more than one about a district or a crossing
+        seat = any(m.kind in ("province", "capital") for m in cand.mentions
+                   if m.province_iso == cand.province_iso) and not any(
+            m.kind not in ("province", "capital") for m in cand.mentions
+            if m.province_iso == cand.province_iso)
+        add = self.thresholds.get("add_seat", self.thresholds["add"]) if seat else (
+            self.thresholds["add"])
         out = []
         for pol, p in probs.items():
-            needed = self.thresholds["keep"] if pol in ruled else self.thresholds["add"]
+            needed = self.thresholds["keep"] if pol in ruled else add
             if p >= needed:
                 out.append(Decision(pol, p, self.reason(pol, cand.features)))
         return sorted(out, key=lambda d: -d.probability)

@@ -298,6 +298,11 @@ class _DocContext:
             if m.province_iso:
                 self.mentions_of[m.province_iso] = self.mentions_of.get(m.province_iso, 0) + 1
         text = doc.text
+        # the report's opening (headline and first sentences) denying a claim: "Government
+        # rejects Taliban claim of capturing the crossing" scopes the claims under it
+        lead = " ".join(text[a:b] for a, b in spans[:3])
+        lead_cls = lexicon.classes_in(lead)
+        self.lead_denies = ({"denial"} if {"denial", "taliban_side"} <= lead_cls else set())
         self.post_kabul = doc.published.isoformat() >= "2021-08-15"
         self.resistance_named = bool(re.search(r"resistance|\bNRF\b|massoud", text, re.I))
 
@@ -362,8 +367,10 @@ class _DocContext:
         title = self.lines.title()
         if title is not None and title.start != line.start:
             for cls in self.lex.classes_in(title.text) & {"capture", "fall", "contest",
-                                                           "recapture", "hold"}:
+                                                           "recapture", "hold", "denial"}:
                 f[f"title:{cls}"] = 1.0
+        for cls in self.lead_denies:
+            f[f"lead:{cls}"] = 1.0
         if self.post_kabul:
             f["post_kabul"] = 1.0
             if self.resistance_named:

@@ -103,6 +103,7 @@ class LearnedExtractor:
         for cand, decisions in zip(cands, self.arbiter.decide_document(cands), strict=True):
             for decision in self._allowed(doc, cand, decisions):
                 claims += self._claims_for(doc, cand, decision)
+        claims = _denied_by_the_lead(cands, claims)
         return Extraction(mentions=rules.mentions, claims=_dedupe(claims), counts=rules.counts)
 
     def _allowed(self, doc: Document, cand: Candidate,
@@ -169,6 +170,22 @@ class LearnedExtractor:
             if d := resolve_event_date(expr, doc.published):
                 return d
         return doc.published
+
+
+def _denied_by_the_lead(cands: list[Candidate], claims: list[Claim]) -> list[Claim]:
+    """Return the claims with the Taliban's own capture claims turned into contested ones
+    when the report opens by rejecting a Taliban claim ("Government rejects Taliban claim of
+    capturing the crossing"): the document step over what the sentences found."""
+    if not any(c.features.get("lead:denial") for c in cands):
+        return claims
+    out = []
+    for c in claims:
+        if c.actor == "taliban" and c.kind == "captured" and c.claimant == "taliban":
+            c = dataclasses.replace(c, kind="contested", claim_id="",
+                                    note=c.note + "; the report opens by rejecting the "
+                                                  "Taliban's claim").with_id()
+        out.append(c)
+    return out
 
 
 def _place_of(cand: Candidate) -> Mention | None:

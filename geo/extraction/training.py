@@ -100,7 +100,7 @@ def targets(cands: list[Candidate], labels: Iterable[Label]
 
 
 #: The probability under which a rule reading is dropped, and the one a new reading needs.
-DEFAULT_THRESHOLDS = {"keep": 0.1, "add": 0.5}
+DEFAULT_THRESHOLDS = {"keep": 0.1, "add": 0.5, "add_seat": 0.6}
 
 
 DEFAULT_PHRASINGS = DATA_DIR / "labels" / "phrasings.jsonl"
