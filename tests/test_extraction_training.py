@@ -45,3 +45,14 @@ def test_the_shipped_model_is_what_its_labels_train(training_set):
     for pol, weights in shipped["weights"].items():
         assert again["weights"][pol].keys() == weights.keys()
         assert all(abs(again["weights"][pol][k] - v) < 1e-3 for k, v in weights.items())
+
+
+def test_the_optional_document_step_learns_from_out_of_fold_probabilities(training_set,
+                                                                           learned):
+    files = [f for f in training_set.reports if slice_of(f) in ("0", "B")]
+    arbiter = training_set.fit(files, document_step=True)
+    assert arbiter.document is not None
+    assert set(arbiter.document) == {"taliban", "government", "contested"}
+    doc, rules, cands = training_set.reports["001.txt"]
+    claims = learned.with_arbiter(arbiter).decide(doc, rules, cands).claims
+    assert {c.province_iso for c in claims} >= {"AF-KDZ"}

@@ -185,6 +185,8 @@ def _runs(text: str, mentions: list[Mention]) -> list[list[Mention]]:
 _CLAUSE_EDGE = re.compile(r"[.;!?]|,\s*(?:while|whereas|but|although|though|which|who)\b|"
                           r"\b(?:while|whereas|but|although|though)\b", re.IGNORECASE)
 _SIDES = ("taliban_side", "government_side", "resistance_side")
+#: How far (characters) a list's governing predicate is looked for on each side.
+_REACH = 300
 #: "KABUL - ", "KABUL, Aug 12 (Reuters) -", "Kabul, Jul 31 (EFE).-", "KUNDUZ, Afghanistan (AA) –"
 _DATELINE_PREFIX = re.compile(
     r"\s*[A-Z][\w'’ -]{1,30}(?:,\s*[^\n()–—]{0,30}?)?\s*(?:\([^)\n]{1,30}\)\s*\.?)?\s*"
@@ -195,11 +197,12 @@ def _governing(text: str, s: int, e: int, run: list[Mention], cands: list[Candid
                lexicon: CueLexicon, mentions: list[Mention]) -> None:
     """Add the predicate that governs a run of places: the nearest deciding cue class on
     each side of the run within its clause, and the nearest side named before the run."""
-    lo = s
-    for m in _CLAUSE_EDGE.finditer(text, s, run[0].start):
+    # bounded windows: the cost stays linear in the sentence however long it is
+    lo = max(s, run[0].start - _REACH)
+    for m in _CLAUSE_EDGE.finditer(text, lo, run[0].start):
         lo = m.end()
-    hi = e
-    edge = _CLAUSE_EDGE.search(text, run[-1].end, e)
+    hi = min(e, run[-1].end + _REACH)
+    edge = _CLAUSE_EDGE.search(text, run[-1].end, hi)
     if edge:
         hi = edge.start()
     left = text[lo : run[0].start]
@@ -292,7 +295,9 @@ class _DocContext:
         self.skipped: dict[int, set[str]] = {}
         for (s, _), why in rules.skipped:
             self.skipped.setdefault(s, set()).add(why)
-        self.mentions = rules.mentions
+        self.mentions = sorted(rules.mentions, key=lambda m: m.start)
+        self.mention_starts = [m.start for m in self.mentions]
+        self._classes: dict[tuple[int, int], set[str]] = {}
         self.mentions_of: dict[str, int] = {}
         for m in rules.mentions:
             if m.province_iso:
@@ -321,7 +326,7 @@ class _DocContext:
             f[f"rule_doc:{pol}"] = 1.0
         if not cand.rule_claims and self.rule_doc.get(cand.province_iso):
             f["rule_elsewhere"] = 1.0
-        for cls in self.lex.classes_in(sentence):
+        for cls in self._sentence_classes(cand.start, cand.end):
             f[f"sent:{cls}"] = 1.0
         head = _head(cand.mentions, cand.rule_claims)
         if head is not None:
@@ -340,7 +345,11 @@ class _DocContext:
                 f["starts_sentence"] = 1.0
         else:
             f["by_reference"] = 1.0
-        local = [m for m in self.mentions if cand.start <= m.start < cand.end]
+        lo = max(cand.start, (head.start if head else cand.start) - _REACH)
+        hi = min(cand.end, (head.end if head else cand.end) + _REACH)
+        first = bisect.bisect_left(self.mention_starts, lo)
+        last = bisect.bisect_left(self.mention_starts, hi)
+        local = self.mentions[first:last]
         provinces = {m.province_iso for m in local if m.province_iso}
         own = [k for k, m in enumerate(local) if m.province_iso == cand.province_iso]
         if own and all(_qualifies(text, cand.start, local, k) for k in own):
@@ -378,6 +387,13 @@ class _DocContext:
         if re.search(r"\b(?:19|20)\d\d\b", sentence) and not re.search(r"\b2021\b", sentence):
             f["other_year"] = 1.0
         return f
+
+    def _sentence_classes(self, start: int, end: int) -> set[str]:
+        """Return the cue classes of a sentence, read once for all its candidates."""
+        key = (start, end)
+        if key not in self._classes:
+            self._classes[key] = self.lex.classes_in(self.doc.text[start:end])
+        return self._classes[key]
 
     def _sentence_index(self, offset: int) -> int:
         return max(0, bisect.bisect_right(self.starts, offset) - 1)
