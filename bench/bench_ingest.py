@@ -33,7 +33,7 @@ from bench_geocode import clear_memos
 
 from geo import store
 from geo.documents import read_documents
-from geo.extract import extract
+from geo.extraction import extract
 from geo.gazetteer import load_gazetteer
 from geo.ingest import ingest_paths
 from geo.records import Document

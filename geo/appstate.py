@@ -85,10 +85,15 @@ def page_setup(title: str) -> tuple[str, ControlModel] | None:
 
 def claim_span(model: ControlModel) -> tuple[dt.date, dt.date] | None:
     """Return the first and last day with claims, or None after telling the user there are
-    none yet (pages that need days stop there)."""
+    none yet (pages that need days stop there). When every claim falls on one day the span
+    starts the day before, so that a date slider has two days to move between (the day
+    before shows the map as it was without those reports)."""
     span = model.days()
     if span is None:
         st.info("The database holds no claims yet: ingest reports first (Ingest page).")
+        return None
+    if span[0] == span[1]:
+        return span[0] - dt.timedelta(days=1), span[1]
     return span
 
 

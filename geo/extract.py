@@ -236,6 +236,8 @@ def _triggers(sentence: str, skipped: list[str] | None = None) -> list[_Trigger]
         if text.endswith("to fall") and _MODAL.search(before[-40:]):
             skipped.append("intention")
             continue  # "Kabul could be the last city to fall"
+        if family == "contested" and " to " in text:
+            skipped.append("intention")  # "an offensive to retake X": the taking is a plan
         found.append(_Trigger(match.start(), match.end(), family, text, passive))
     return found
 
@@ -393,6 +395,15 @@ def _reaches(between: str) -> bool:
     return bool(_APPOSITION.search(between))
 
 
+#: What may stand between two places of one subject list: "and", commas, "districts", and
+#: a compass phrase ("Herat in the west and Kandahar in the south have fallen").
+_SUBJECT_GAP = re.compile(
+    r"[\s,]*(?:in\s+the\s+(?:far\s+)?(?:north|south|east|west|centre|center)(?:-?(?:east|west))?"
+    r"(?:ern)?[\s,]*)?(?:and|or|&)?[\s,]*(?:districts?|provinces?|cities)?[\s,]*(?:and|or)?\s*",
+    re.IGNORECASE,
+)
+
+
 def _first_group(sentence: str, mentions: list[Mention], ks: list[int]) -> list[int]:
     """Return the leading run of mentions joined by ',', 'and', 'or': the subject list.
 
@@ -404,8 +415,7 @@ def _first_group(sentence: str, mentions: list[Mention], ks: list[int]) -> list[
     group = [ks[0]]
     for k in ks[1:]:
         between = sentence[mentions[group[-1]].end : mentions[k].start]
-        if not re.fullmatch(r"[\s,]*(?:and|or|&)?[\s,]*(?:districts?|provinces?|cities)?"
-                            r"[\s,]*(?:and|or)?\s*", between, re.IGNORECASE):
+        if not _SUBJECT_GAP.fullmatch(between):
             break
         group.append(k)
     return group

@@ -11,7 +11,8 @@ from geo import review, settings, store
 from geo.appstate import page_setup, run_page, show_error
 from geo.boundaries import province_names
 from geo.errors import DocumentError
-from geo.extract import Extraction, extract
+from geo.extract import Extraction
+from geo.extraction import extract
 from geo.ingest import ingest_document
 from geo.records import Document
 

@@ -155,3 +155,16 @@ def test_an_unreadable_database_shows_an_error_not_a_traceback(monkeypatch, tmp_
     assert not at.exception
     assert at.error, "no error shown"
     assert "Traceback" not in at.error[0].value
+
+
+def test_a_database_whose_claims_fall_on_one_day_opens_on_a_drawn_map(
+        monkeypatch, tmp_path, seed_text) -> None:
+    (tmp_path / "seed.txt").write_text(seed_text, encoding="utf-8")
+    path = str(tmp_path / "one-day.db")
+    ingest_paths(store.open_db(path), [tmp_path / "seed.txt"])
+    store.close_db(path)
+    at = run_app(monkeypatch, path)
+    assert not at.exception, at.exception
+    assert not at.error
+    assert at.slider[0].value == dt.date(2021, 8, 12)
+    assert "of 34 provincial capitals held by the Taliban" in headline(at)

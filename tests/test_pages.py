@@ -107,6 +107,21 @@ def test_ingest_previews_commits_and_refuses_a_second_commit(db: str) -> None:
     assert counts(db) == after
 
 
+def test_ingest_previews_what_the_commit_stores_under_the_learned_engine(db: str) -> None:
+    timeline = ("date 2021-08-14\n\nTimeline\n\nAug. 13: The Taliban said they had seized "
+                "Kandahar, capital of Kandahar province; Herat, capital of Herat province; and "
+                "Qalat, capital of Zabul province.")
+    at = page("1_Ingest.py").run()
+    at.text_area(key="ingest_text").input(timeline).run()
+    assert not at.exception
+    previewed = set(at.dataframe[0].value["province"])
+    assert {"Kandahar (AF-KAN)", "Herat (AF-HER)", "Zabul (AF-ZAB)"} <= previewed
+    at.button(key="ingest_commit_text").click().run()
+    with store.open_db(db).connect() as conn:
+        stored = {c.province_iso for c in store.load_claims(conn) if c.document == "pasted.txt"}
+    assert {"AF-KAN", "AF-HER", "AF-ZAB"} <= stored
+
+
 def test_ingest_refreshes_the_model_the_other_pages_use(db: str) -> None:
     with spy_downloads() as seen:
         page("4_Export.py").run()

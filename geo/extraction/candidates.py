@@ -155,7 +155,8 @@ class CandidateBuilder:
 #: Words that may stand between two places of one list: "Kandahar, capital of Kandahar
 #: province; Herat", "Sar-e-Pul, Kunduz and Taluqan", "Ghazni as well as Kandahar".
 _LIST_GAP = re.compile(
-    r"[\s,;:/()]*(?:(?:and|or|as\s+well\s+as|&)\s+)?(?:(?:the\s+)?(?:(?:provincial\s+)?"
+    r"[\s,;:/()]*(?:in\s+the\s+(?:far\s+)?(?:north|south|east|west)(?:-?(?:east|west))?(?:ern)?"
+    r"[\s,;]*)?(?:(?:and|or|as\s+well\s+as|&)\s+)?(?:(?:the\s+)?(?:(?:provincial\s+)?"
     r"capital|city|town|centre|center|province|district)s?(?:\s+of)?[\s,;]*)?"
     r"(?:(?:and|or)\s+)?(?:the\s+)?",
     re.IGNORECASE,

@@ -117,8 +117,11 @@ class LearnedExtractor:
         if set_aside & _DELIBERATE:
             # the rules read a control verb here and set it aside as an intention, a
             # negation or an older event: a reading of the arbiter's own may not undo that
+            # (though "an attack to capture X" still contests X)
             ruled = cand.rule_polarities()
-            decisions = [d for d in decisions if d.polarity in ruled]
+            decisions = [d for d in decisions if d.polarity in ruled
+                         or (d.polarity == "contested" and "intention" in set_aside
+                             and "sent:contest" in cand.features)]
         return decisions
 
     def _claims_for(self, doc: Document, cand: Candidate, decision: Decision) -> list[Claim]:
