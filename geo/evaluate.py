@@ -153,8 +153,11 @@ def _near(claims: list[Claim], want: set[str]) -> bool:
     return False
 
 
+Extractions = dict[str, tuple[Document, Extraction]]
+
+
 def evaluate(corpus: Path, extract: Callable[[Document], Extraction],
-             files: Iterable[str] | None = None) -> tuple[Score, dict]:
+             files: Iterable[str] | None = None) -> tuple[Score, Extractions]:
     """Return the score of ``extract`` on a corpus folder, and each file's extraction."""
     expected = read_expected(corpus)
     docs = corpus_documents(corpus, files)

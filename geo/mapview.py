@@ -290,8 +290,9 @@ def evidence_rows(state: State) -> list[dict]:
     list of dict
         One row per claim with ``role`` (``supporting`` or ``contrary``), ``quote``,
         ``date``, ``place``, ``actor``, ``kind``, ``claimant``, ``source``, ``link``
-        (the source if it is an http(s) URL, else None), ``confidence`` and ``claim_id``.
-        The texts are raw: escape them where they are shown.
+        (the source if it is an http(s) URL, else None), ``confidence``, ``claim_id`` and
+        ``why`` (what decided an extracted claim: the arbiter's reason, or an analyst's
+        note). The texts are raw: escape them where they are shown.
     """
     return [_evidence_row(c, "supporting") for c in state.evidence] + [
         _evidence_row(c, "contrary") for c in state.contrary
@@ -311,6 +312,7 @@ def _evidence_row(claim: Claim, role: str) -> dict:
         "link": source_link(claim.source),
         "confidence": claim.confidence,
         "claim_id": claim.claim_id,
+        "why": claim.note,
     }
 
 
@@ -318,6 +320,8 @@ def evidence_caption(row: Mapping) -> str:
     """Return one evidence row's details as Markdown-safe text (link markup excluded)."""
     parts = [row["date"], row["place"], f"{row['actor']} {row['kind']}",
              f"said by {row['claimant']}", f"confidence {row['confidence']:.2f}"]  # fmt: skip
+    if row.get("why"):
+        parts.append(f"why: {row['why']}")
     return escape_markdown(" · ".join(str(p) for p in parts))
 
 

@@ -18,10 +18,10 @@ D = dt.date
 def claim(place_id: str, kind: str, actor: str, day: dt.date, iso: str, *,
           place_kind: str = "capital", precision: int = 1, claimant: str = "media",
           quote: str = "q", source: str = "", place: str = "X",
-          lat: float | None = None, lon: float | None = None) -> Claim:  # fmt: skip
+          lat: float | None = None, lon: float | None = None, note: str = "") -> Claim:
     return Claim("doc-" + quote[:8], day, place, place_id, place_kind, iso, actor, kind,
                  claimant, precision, 0.9, quote, 0, len(quote), source=source,
-                 lat=lat, lon=lon).with_id()  # fmt: skip
+                 lat=lat, lon=lon, note=note).with_id()  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -101,10 +101,22 @@ def test_evidence_rows_carry_quote_source_and_safe_link(model) -> None:
     assert row["link"] == "https://example.org/a%20b"
     assert (row["date"], row["actor"], row["kind"], row["claimant"]) == (
         "2021-08-12", "taliban", "captured", "media")
+    assert row["why"] == ""
+    assert "why:" not in mapview.evidence_caption(row)
     kabul = mapview.evidence_rows(model.timeline.province_state("AF-KAB", D(2021, 8, 13)))
     assert kabul[0]["link"] is None
     assert "](" not in mapview.source_markdown(kabul[0])
     assert mapview.source_markdown(row).startswith("Source: [")
+
+
+def test_the_evidence_caption_says_why_an_extracted_claim_was_read_so() -> None:
+    c = claim("cap:AF-GHA", "captured", "taliban", D(2021, 8, 12), "AF-GHA",
+              quote="Ghazni fell.", note="arbiter 0.93: a *capture* word before the place")
+    [row] = mapview.evidence_rows(model_from_claims([c]).timeline.province_state(
+        "AF-GHA", D(2021, 8, 13)))
+    caption = mapview.evidence_caption(row)
+    assert "why\\: arbiter 0\\.93" in caption
+    assert "\\*capture\\*" in caption  # Markdown from a note is escaped like any text
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "data:text/html,x",

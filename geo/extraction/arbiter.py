@@ -15,6 +15,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from geo.errors import ControlmapError
 from geo.extraction.candidates import POLARITIES, Candidate
@@ -61,11 +62,11 @@ class Arbiter:
     """A trained arbiter: weights per polarity and the threshold that accepts a polarity."""
 
     def __init__(self, weights: dict[str, dict[str, float]], thresholds: dict[str, float],
-                 meta: dict | None = None,
+                 meta: dict[str, Any] | None = None,
                  document: dict[str, dict[str, float]] | None = None) -> None:
         self.weights = weights
         self.thresholds = thresholds
-        self.meta = meta or {}
+        self.meta: dict[str, Any] = meta or {}
         self.document = document
 
     @classmethod

@@ -201,7 +201,7 @@ def _place_of(cand: Candidate) -> Mention | None:
 
 
 def _dedupe(claims: list[Claim]) -> list[Claim]:
-    seen: dict[tuple, Claim] = {}
+    seen: dict[tuple[int, str, str, str], Claim] = {}
     for c in claims:
         key = (c.start, c.place_id, c.actor, c.kind)
         if key not in seen or c.confidence > seen[key].confidence:

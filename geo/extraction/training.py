@@ -197,7 +197,7 @@ def fit_weights(cands: list[Candidate], ys: list[dict[str, bool | None]],
 
 
 def train(cands: list[Candidate], labels: list[Label], c: float = DEFAULT_C,
-          meta: dict | None = None, thresholds: dict[str, float] | None = None,
+          meta: dict[str, Any] | None = None, thresholds: dict[str, float] | None = None,
           extra: list[tuple[Candidate, dict[str, bool | None]]] | None = None,
           document_step: bool = False) -> Arbiter:
     """Return an arbiter trained on the labelled candidates and on ``extra`` candidates with
@@ -250,7 +250,7 @@ class TrainingSet:
 
     def fit(self, files: Iterable[str], c: float = DEFAULT_C,
             thresholds: dict[str, float] | None = None, document_step: bool = False,
-            meta: dict | None = None) -> Arbiter:
+            meta: dict[str, Any] | None = None) -> Arbiter:
         """Return the arbiter trained on the reports ``files`` and on every phrasing: a
         phrasing's positives go to the candidate an arbiter trained on the reports alone
         finds likeliest (see :func:`document_targets`)."""
