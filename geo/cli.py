@@ -293,28 +293,38 @@ def evaluate(
 def label(
     document: Annotated[Path, typer.Argument(help="A report (.txt with a ' date' line, .md, "
                                              ".html) whose candidates to label.")],
-    labels: Annotated[Path, typer.Option("--labels", help="The labels CSV to add to.")] = Path(
-        "data/labels/dev_candidates.csv"),
+    labels: Annotated[Path | None, typer.Option(
+        "--labels", help="The labels CSV to add to [default: the project's "
+        "data/labels/dev_candidates.csv].")] = None,
     list_only: Annotated[bool, typer.Option("--list", help="Only print the candidates with "
                                             "the engine's proposal and any label.")] = False,
 ) -> None:
     """Label the candidates of a report: show each sentence-and-province with the learned
-    engine's proposal and record a verdict (offsets and verdicts only, never the text)."""
+    engine's proposal and record a verdict (offsets and verdicts only, never the text).
+    Each verdict is saved as it is typed; a mistyped one is asked again."""
     from geo import labelling
+    from geo.extraction.training import DEFAULT_LABELS
 
-    session = labelling.LabellingSession.open(document, labels)
+    path = labels or DEFAULT_LABELS
+    session = labelling.LabellingSession.open(document, path)
     for item in session.items():
         typer.echo(labelling.describe(item))
         if list_only:
             continue
-        answer = typer.prompt("verdict [n]one [t]aliban [g]overnment [c]ontested, "
-                              "'+' to join, [s]kip, [q]uit", default="s")
-        if answer.strip().lower() == "q":
-            break
-        session.record(item, answer)
+        while True:
+            answer = typer.prompt("verdict [n]one [t]aliban [g]overnment [c]ontested, "
+                                  "'+' to join, [s]kip, [q]uit", default="s")
+            if answer.strip().lower() == "q":
+                typer.echo(f"{len(session.rows)} labels in {path}", err=True)
+                return
+            try:
+                if session.record(item, answer):
+                    session.save()
+                break
+            except ControlmapError as err:
+                typer.secho(f"Error: {err}", fg=typer.colors.RED, err=True)
     if not list_only:
-        written = session.save()
-        typer.echo(f"{written} labels in {labels}", err=True)
+        typer.echo(f"{len(session.rows)} labels in {path}", err=True)
 
 
 @app.command()

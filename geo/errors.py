@@ -42,3 +42,7 @@ class StoreError(ControlmapError):
 
 class ClaimError(ControlmapError):
     """A manual claim or an edit is invalid (unknown place, kind, actor or claim id)."""
+
+
+class LexiconError(ControlmapError):
+    """A lexicon, labels or model file of the extraction is missing or malformed."""

@@ -21,7 +21,7 @@ from pathlib import Path
 from geo.documents import read_document
 from geo.errors import ControlmapError
 from geo.extract import Extraction
-from geo.extraction.candidates import claim_polarity
+from geo.extraction.candidates import CueLexicon, claim_polarity
 from geo.extraction.structure import layout
 from geo.records import Claim, Document
 
@@ -133,9 +133,10 @@ def score(expected: list[Expected], extractions: dict[str, tuple[Document, Extra
     misdated = [k for k in sorted(matched) if not _near(got[k], dates[k])]
     result = Score(len(matched), len(want), len(found), len(matched) - len(misdated),
                    sorted(want - found), sorted(found - want), misdated)
+    lexicon = CueLexicon.load()
     for key in result.missed:
         doc = extractions[key[0]][0]
-        result.families["missed " + miss_family(doc, extractions[key[0]][1], key)] += 1
+        result.families["missed " + miss_family(doc, extractions[key[0]][1], key, lexicon)] += 1
     for key in result.extra:
         doc = extractions[key[0]][0]
         result.families["extra " + extra_family(doc, got[key])] += 1
@@ -177,7 +178,7 @@ _FAMILY_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
                            re.I)),
     ("word-sense", re.compile(r"\b(?:fled|flee\w*|evacuat\w*|curfew|displaced|embass\w*|"
                               r"consulate|protest\w*)\b", re.I)),
-    ("list", re.compile(r"(?:,[^,.]+){2,}\band\b|\binclud\w+\b|:\s", re.I)),
+    ("list", re.compile(r",[^,.]{1,200},[^,.]{0,200}\band\b|\binclud\w+\b|:\s", re.I)),
 )
 
 
@@ -192,11 +193,11 @@ def _sentence_family(doc: Document, start: int, end: int) -> str:
     return "other"
 
 
-def miss_family(doc: Document, extraction: Extraction, key: Key) -> str:
+def miss_family(doc: Document, extraction: Extraction, key: Key,
+                lexicon: CueLexicon | None = None) -> str:
     """Return the error family of a missed claim, from the first sentence naming its
     province (``no-candidate`` when no place of that province was found at all)."""
     from geo.extract import split_sentences
-    from geo.extraction.candidates import CueLexicon
 
     _, province, _ = key
     mentions = [m for m in extraction.mentions if m.province_iso == province]
@@ -205,7 +206,7 @@ def miss_family(doc: Document, extraction: Extraction, key: Key) -> str:
     spans = [(s, e) for s, e in split_sentences(doc.text)
              if any(s <= m.start < e for m in mentions)]
     control = {"capture", "fall", "under_control", "recapture", "hold", "contest", "nominal"}
-    lexicon = CueLexicon.load()
+    lexicon = lexicon or CueLexicon.load()
     telling = [(s, e) for s, e in spans if lexicon.classes_in(doc.text[s:e]) & control]
     start, end = (telling or spans)[0]
     return _sentence_family(doc, start, end)

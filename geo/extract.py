@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from geo.dates import find_date_expressions, resolve_event_date
-from geo.errors import GazetteerError
+from geo.errors import LexiconError
 from geo.gazetteer import Gazetteer, load_gazetteer
 from geo.geocode import geocode
 from geo.records import Claim, CountStatement, Document, Mention
@@ -61,10 +61,16 @@ class RuleLexicon:
         """Return the lexicon stored at ``path``; raise naming the file when it is unusable."""
         path = path or DATA_DIR / "lexicon" / "rules.json"
         try:
-            return cls(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            raise GazetteerError(f"cannot read the rule lexicon {path}: {err}",
-                                 "restore data/lexicon/rules.json from the repository") from err
+            lexicon = cls(json.loads(path.read_text(encoding="utf-8")))
+            for pattern, _, _ in lexicon.triggers:
+                re.compile(pattern)
+            for pattern in (*(p for _, p in lexicon.actors), *(p for _, p in lexicon.claimants),
+                            *lexicon.words.values()):
+                re.compile(pattern)
+        except (OSError, ValueError, KeyError, TypeError, re.error) as err:
+            raise LexiconError(f"cannot read the rule lexicon {path}: {err}",
+                               "restore data/lexicon/rules.json from the repository") from err
+        return lexicon
 
     def words_re(self, name: str) -> re.Pattern[str]:
         """Return the compiled alternation of one word list, matched on word boundaries."""
@@ -112,11 +118,16 @@ _EARLIER = re.compile(
 _EXCLUDED = re.compile(r"\b(?:except(?:\s+for)?|apart\s+from|other\s+than|excluding|but\s+not)"
                        r"\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
 # "in 1996", "since 2001", "in late September 1996", "on 27 September 1996", "(1996-2001)"
-_HISTORICAL_YEAR = re.compile(
-    r"\b(?:in|since|during|of|until|by|(?:jan|feb|march|april|may|june|july|aug|sept?|oct|nov|"
-    r"dec)[a-z]*\.?(?:\s+\d{1,2},?)?)\s+((?:19|20)\d\d)\b|\(((?:19|20)\d\d)\s*[-–]",
+_HISTORICAL_YEAR = re.compile(r"\b(?:in|since|during|of)\s+((?:19|20)\d\d)\b(?!\s+[a-z])")
+# "in late September 1996", "on 27 September 1996": a month and a year, dated a year or more
+# before publication (a year after a month is a date, not a number of fighters)
+_MONTH_YEAR = re.compile(
+    r"\b(?P<month>jan|feb|march|april|may|june|july|aug|sept?|oct|nov|dec)[a-z]*\.?"
+    r"(?:\s+\d{1,2},?)?\s+(?P<year>(?:19|20)\d\d)\b",
     re.IGNORECASE,
 )
+_MONTH_NUMBER = {"jan": 1, "feb": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
+                 "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12}
 _COUNT_RE = re.compile(
     r"\b(?P<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty)\s+(?:of|out\s+of)"
@@ -398,8 +409,11 @@ def _reaches(between: str) -> bool:
 #: What may stand between two places of one subject list: "and", commas, "districts", and
 #: a compass phrase ("Herat in the west and Kandahar in the south have fallen").
 _SUBJECT_GAP = re.compile(
-    r"[\s,]*(?:in\s+the\s+(?:far\s+)?(?:north|south|east|west|centre|center)(?:-?(?:east|west))?"
-    r"(?:ern)?[\s,]*)?(?:and|or|&)?[\s,]*(?:districts?|provinces?|cities)?[\s,]*(?:and|or)?\s*",
+    # each optional part starts with a word and owns the separators after it, so that a
+    # run of spaces can be matched one way only (no backtracking blow-up)
+    r"[\s,]*(?:in\s+the\s+(?:far\s+)?(?:north|south|east|west|centre|center)"
+    r"(?:-?(?:east|west))?(?:ern)?[\s,]*)?(?:(?:and|or|&)[\s,]*)?"
+    r"(?:(?:districts?|provinces?|cities)[\s,]*)?(?:(?:and|or)\s*)?",
     re.IGNORECASE,
 )
 
@@ -415,7 +429,7 @@ def _first_group(sentence: str, mentions: list[Mention], ks: list[int]) -> list[
     group = [ks[0]]
     for k in ks[1:]:
         between = sentence[mentions[group[-1]].end : mentions[k].start]
-        if not _SUBJECT_GAP.fullmatch(between):
+        if len(between) > 80 or not _SUBJECT_GAP.fullmatch(between):
             break
         group.append(k)
     return group
@@ -448,8 +462,8 @@ _NEAR_ONLY = re.compile(
 )
 #: A capture that is being negotiated has not happened: "talks for a peaceful surrender of".
 _NEGOTIATED = re.compile(
-    r"\b(?:talks?|negotiat\w*|discuss\w*|demand\w*|call(?:ed|s|ing)?\s+for|agree\w*|"
-    r"arrang\w*|deal)\b[^.;]{0,40}$",
+    r"\b(?:talks?|negotiat\w*|discuss\w*|agreement|deal|arrangements?)\s+(?:with\s+(?:the\s+)?"
+    r"[\w\s]{1,40}?\s+)?(?:on|for|over|about)\s+(?:an?\s+|the\s+)?(?:peaceful\s+|orderly\s+)?$",
     re.IGNORECASE,
 )
 #: A share of a city: "most of", "much of", "parts of", "nine of 10 districts of".
@@ -477,7 +491,7 @@ def _only_a_share(sentence: str, trig: _Trigger, mention: Mention) -> bool:
     if (mention.start < trig.start and _TALLY.match(sentence, trig.end)) or _TALLY.match(
             " " + between):
         return True  # "Badakhshan, where the Taliban controls 26 of 28 districts"
-    return bool(_SHARE_OF.search(between)) and len(between) < 80
+    return len(between) < 80 and bool(_SHARE_OF.search(between))
 
 
 def _clause_windows(sentence: str, triggers: list[_Trigger]) -> list[tuple[int, int]]:
@@ -583,8 +597,13 @@ def _clause_date(sentence: str, trig: _Trigger, window: tuple[int, int],
 
 
 def _historical(sentence: str, published: dt.date) -> bool:
-    years = [int(a or b) for a, b in _HISTORICAL_YEAR.findall(sentence)]
-    return bool(years) and all(y < published.year for y in years)
+    """Return True when every year the sentence dates itself by lies before publication
+    ("in 1996", "since 2001", "in late September 1996")."""
+    dates = [dt.date(int(y), 12, 31) for y in _HISTORICAL_YEAR.findall(sentence)]
+    for m in _MONTH_YEAR.finditer(sentence):
+        month = _MONTH_NUMBER[m.group("month").lower()]
+        dates.append(dt.date(int(m.group("year")), month, 28))
+    return bool(dates) and all((published - d).days > 365 for d in dates)
 
 
 # --- the document ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ kind, actor, date``): the report's text never enters the labels file.
 from __future__ import annotations
 
 import csv
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,19 @@ class Item:
     sentence: str
     proposal: str
     label: str
+
+
+def check_label_row(row: dict[str, str], path: Path, line: int) -> None:
+    """Raise a clear error naming the file, line and value when a labels row is malformed."""
+    missing = [c for c in COLUMNS[:5] if not row.get(c)]
+    if missing:
+        raise ControlmapError(f"labels {path} line {line}: no {', '.join(missing)}",
+                              "fix or delete the row (columns: " + ", ".join(COLUMNS) + ")")
+    for column in ("start", "end"):
+        if not row[column].isdigit():
+            raise ControlmapError(
+                f"labels {path} line {line}: {column} {row[column]!r} is not a whole number",
+                "fix or delete the row")
 
 
 def parse_verdict(answer: str) -> str | None:
@@ -75,13 +89,15 @@ class LabellingSession:
             except (OSError, UnicodeDecodeError, csv.Error) as err:
                 raise ControlmapError(f"cannot read the labels {labels_path}: {err}",
                                       "give a CSV written by `controlmap label`") from err
+            for n, row in enumerate(rows, 2):
+                check_label_row(row, labels_path, n)
         return cls(doc, labels_path, rows, LearnedExtractor(load_gazetteer()))
 
     def items(self) -> list[Item]:
         """Return the report's candidates with proposals and existing labels."""
         _, cands = self.extractor.candidates(self.doc)
         out = []
-        decisions = self.extractor.arbiter.decide_document(cands)
+        decisions = self.extractor.decisions(self.doc, cands)
         for cand, decided in zip(cands, decisions, strict=True):
             proposal = "+".join(d.polarity for d in decided)
             out.append(Item(cand, self.doc.text[cand.start : cand.end], proposal or "none",
@@ -95,11 +111,12 @@ class LabellingSession:
                 return r["polarity"]
         return ""
 
-    def record(self, item: Item, answer: str) -> None:
-        """Record a typed verdict for an item (replacing its label); skip leaves it as is."""
+    def record(self, item: Item, answer: str) -> bool:
+        """Record a typed verdict for an item (replacing its label); return False for a
+        skip, which leaves it as is."""
         polarity = parse_verdict(answer)
         if polarity is None:
-            return
+            return False
         cand = item.candidate
         self.rows = [r for r in self.rows if not (
             r["file"] == self.doc.name and r["province_iso"] == cand.province_iso
@@ -111,22 +128,35 @@ class LabellingSession:
                           "polarity": polarity, "required": "yes" if first else "",
                           "kind": kind, "actor": actor, "date": ""})
         item.label = polarity
+        return True
 
     def save(self) -> int:
         """Write the labels file sorted by file and offset; return how many rows it holds."""
         rows = sorted(self.rows, key=lambda r: (r["file"], int(r["start"]), r["province_iso"]))
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("w", encoding="utf-8", newline="") as fh:
+        partial = self.path.with_name(self.path.name + ".tmp")
+        with partial.open("w", encoding="utf-8", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=COLUMNS, extrasaction="ignore")
             writer.writeheader()
             writer.writerows(rows)
+        partial.replace(self.path)  # a crash mid-write leaves the old file whole
         return len(rows)
 
 
+def printable(text: str) -> str:
+    """Return ``text`` safe for a terminal: control characters (escape sequences, carriage
+    returns) shown as escapes, each line indented so none can pose as a header."""
+    safe = "".join(ch if ch.isprintable() or ch == "\n" else ch.encode("unicode_escape")
+                   .decode("ascii") for ch in text)
+    return textwrap.indent(safe, "    ", lambda line: True)
+
+
 def describe(item: Item) -> str:
-    """Return how `controlmap label` shows an item: offsets, province, proposal, sentence."""
+    """Return how `controlmap label` shows an item: offsets, province, proposal, sentence
+    (the document's text made safe for a terminal)."""
     cand = item.candidate
     places = ", ".join(dict.fromkeys(m.text for m in cand.mentions)) or "(by reference)"
     label = f" label={item.label}" if item.label else ""
-    return (f"[{cand.start}-{cand.end}] {cand.province_iso} ({places}) "
-            f"proposal={item.proposal}{label}\n    {item.sentence}")
+    head = printable(f"{cand.province_iso} ({places})").strip()
+    return (f"[{cand.start}-{cand.end}] {head} "
+            f"proposal={item.proposal}{label}\n{printable(item.sentence)}")

@@ -450,3 +450,13 @@ def test_label_records_a_typed_verdict(tmp_path: Path):
     result = run("label", str(folder / "zaranj.txt"), "--labels", str(labels), stdin="t\n")
     assert result.exit_code == 0, result.output
     assert "zaranj.txt" in labels.read_text(encoding="utf-8")
+
+
+def test_label_asks_again_after_a_mistyped_verdict_and_keeps_what_was_typed(tmp_path: Path):
+    folder = write_reports(tmp_path / "reports")
+    labels = tmp_path / "l.csv"
+    result = run("label", str(folder / "zaranj.txt"), "--labels", str(labels),
+                 stdin="x\nt\n")
+    assert result.exit_code == 0, result.output
+    assert "unknown verdict 'x'" in result.stderr
+    assert "AF-NIM,taliban" in labels.read_text(encoding="utf-8")

@@ -46,3 +46,19 @@ def test_a_new_reading_needs_the_add_threshold_and_says_why():
 def test_feature_names_read_as_words():
     assert describe_feature("scope:contest") == "listed under a heading with a contest word"
     assert describe_feature("dateline_place") == "dateline place"
+
+
+def test_a_model_without_a_polaritys_weights_is_a_clear_error(tmp_path):
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps({"weights": {"taliban": {}}, "thresholds": {"keep": 0.1}}))
+    with pytest.raises(ControlmapError, match="government"):
+        Arbiter.load(path)
+
+
+def test_a_cue_lexicon_with_a_bad_pattern_names_the_file(tmp_path):
+    from geo.extraction.candidates import CueLexicon
+
+    path = tmp_path / "cues.json"
+    path.write_text(json.dumps({"classes": {"capture": ["captur(e"]}}))
+    with pytest.raises(ControlmapError, match=r"cues\.json"):
+        CueLexicon.load(path)

@@ -104,3 +104,23 @@ def test_no_holding_sentence_of_the_dev_corpus_yields_a_taliban_capture(dev_corp
         for c in learned.extract(doc).claims:
             if c.actor == "taliban" and c.kind != "contested":
                 assert not government_holding(c.quote), (doc.name, c.quote[:80])
+
+
+def test_claim_ids_do_not_move_with_the_arbiters_probabilities():
+    doc = Document("t.txt", "The Taliban captured Zaranj on Friday.", dt.date(2021, 8, 7))
+    rules = {c.claim_id for c in extract(doc, engine="rules").claims}
+    learned = extract(doc, engine="learned").claims
+    assert {c.claim_id for c in learned} == rules
+    assert all(c.note.startswith("arbiter ") for c in learned)
+
+
+@pytest.mark.parametrize("text", [
+    "The Taliban entered Kabul on Sunday as US troops held the airport.",
+    "Kunduz was captured by the Taliban on Sunday, but troops still hold the airport.",
+    "Taliban fighters stormed Kunduz, while Mazar-i-Sharif remains in government hands.",
+])
+def test_a_holding_clause_does_not_undo_a_capture_in_another_clause(text):
+    rules = {(c.province_iso, c.actor) for c in claims(text, engine="rules")
+             if c.actor == "taliban"}
+    assert rules
+    assert rules <= {(c.province_iso, c.actor) for c in claims(text)}

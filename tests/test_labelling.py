@@ -42,3 +42,24 @@ def test_a_session_records_offsets_and_verdicts_but_never_the_text(tmp_path):
     assert (row["file"], row["province_iso"], row["polarity"]) == ("r.txt", "AF-NIM", "taliban")
     again = LabellingSession.open(report, labels)
     assert again.items()[0].label == "taliban"
+
+
+def test_terminal_escapes_in_a_report_are_shown_not_obeyed(tmp_path):
+    report = tmp_path / "r.txt"
+    report.write_text(" date 2021-08-07\nThe Taliban captured Zaranj \x1b]0;pwned\x07 on "
+                      "Friday.\n", encoding="utf-8")
+    [item] = LabellingSession.open(report, tmp_path / "l.csv").items()
+    shown = describe(item)
+    assert "\x1b" not in shown
+    assert "\\x1b" in shown
+    assert all(line.startswith(("[", "    ")) for line in shown.splitlines())
+
+
+def test_a_malformed_labels_row_is_refused_by_line_and_value(tmp_path):
+    report = tmp_path / "r.txt"
+    report.write_text(" date 2021-08-07\nThe Taliban captured Zaranj.\n", encoding="utf-8")
+    labels = tmp_path / "l.csv"
+    labels.write_text("file,start,end,province_iso,polarity,required,kind,actor,date\n"
+                      "r.txt,abc,10,AF-NIM,taliban,yes,,,\n", encoding="utf-8")
+    with pytest.raises(ControlmapError, match=r"line 2: start 'abc' is not a whole number"):
+        LabellingSession.open(report, labels)

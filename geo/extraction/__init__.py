@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal, Protocol, cast, get_args
 
 from geo.errors import ControlmapError
@@ -77,7 +78,11 @@ def check_engine(name: str) -> EngineName:
     return cast(EngineName, name)
 
 
-_ENGINES: dict[tuple[str, int], Engine] = {}
+@lru_cache(maxsize=8)
+def _engine(name: EngineName, gazetteer: Gazetteer) -> Engine:
+    # as load_gazetteer: one engine per (engine, gazetteer), held (not keyed by id) so it
+    # lives as long as its gazetteer does
+    return Extractor.for_engine(name, gazetteer)
 
 
 def extract(doc: Document, gazetteer: Gazetteer | None = None,
@@ -90,8 +95,4 @@ def extract(doc: Document, gazetteer: Gazetteer | None = None,
     from geo.settings import ENGINE
 
     name = check_engine(engine or ENGINE.value())
-    gaz = gazetteer or load_gazetteer()
-    key = (name, id(gaz))
-    if key not in _ENGINES:
-        _ENGINES[key] = Extractor.for_engine(name, gaz)
-    return _ENGINES[key].extract(doc, mentions)
+    return _engine(name, gazetteer or load_gazetteer()).extract(doc, mentions)

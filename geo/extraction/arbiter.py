@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from geo.errors import ControlmapError
+from geo.errors import LexiconError
 from geo.extraction.candidates import POLARITIES, Candidate
 from geo.settings import DATA_DIR
 
@@ -75,12 +75,18 @@ class Arbiter:
         path = path or DEFAULT_MODEL
         try:
             raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
-            raise ControlmapError(
+            arbiter = cls(raw["weights"], raw["thresholds"], raw.get("meta"),
+                          raw.get("document"))
+            missing = [p for p in POLARITIES if p not in arbiter.weights] + [
+                t for t in ("keep", "add") if t not in arbiter.thresholds]
+            if missing:
+                raise KeyError(", ".join(missing))
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise LexiconError(
                 f"cannot read the arbiter model {path}: {err}",
                 "rebuild it with `python scripts/train_arbiter.py`, or use --engine rules",
             ) from err
-        return cls(raw["weights"], raw["thresholds"], raw.get("meta"), raw.get("document"))
+        return arbiter
 
     def to_json(self) -> str:
         """Return the model as the JSON text stored in ``data/models/arbiter.json``."""

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from geo.errors import LexiconError
 from geo.extract import Extraction, is_qualifier, split_sentences
 from geo.extraction.structure import Layout, layout
 from geo.records import Claim, Document, Mention
@@ -52,8 +53,12 @@ class CueLexicon:
     def load(cls, path: Path | None = None) -> CueLexicon:
         """Return the lexicon read from ``path`` (default ``data/lexicon/cues.json``)."""
         path = path or DATA_DIR / "lexicon" / "cues.json"
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return cls(raw["classes"])
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            return cls(raw["classes"])
+        except (OSError, ValueError, KeyError, TypeError, re.error) as err:
+            raise LexiconError(f"cannot read the cue lexicon {path}: {err}",
+                               "restore data/lexicon/cues.json from the repository") from err
 
     def nearest(self, text: str, classes: Sequence[str], *, from_end: bool) -> str | None:
         """Return the class among ``classes`` whose match stands nearest the end (or the
@@ -128,13 +133,16 @@ class CandidateBuilder:
         lines = layout(doc.text)
         spans = split_sentences(doc.text)
         by_span: dict[tuple[int, int, str], Candidate] = {}
-        for s, e in spans:
-            for m in rules.mentions:
-                if s <= m.start and m.end <= e and m.province_iso:
-                    key = (s, e, m.province_iso)
-                    cand = by_span.get(key) or Candidate(doc.name, s, e, m.province_iso, [], [])
-                    cand.mentions.append(m)
-                    by_span[key] = cand
+        starts = [s for s, _ in spans]
+        for m in sorted(rules.mentions, key=lambda m: m.start):
+            i = bisect.bisect_right(starts, m.start) - 1
+            if i < 0 or not m.province_iso or m.end > spans[i][1]:
+                continue  # outside every sentence, or abroad
+            s, e = spans[i]
+            key = (s, e, m.province_iso)
+            cand = by_span.get(key) or Candidate(doc.name, s, e, m.province_iso, [], [])
+            cand.mentions.append(m)
+            by_span[key] = cand
         for c in rules.claims:
             if not c.province_iso:
                 continue
@@ -173,9 +181,8 @@ def _runs(text: str, mentions: list[Mention]) -> list[list[Mention]]:
         if runs:
             last = runs[-1][-1]
             gap = text[last.end : m.start]
-            joined = m.start >= last.end and (
-                _LIST_GAP.fullmatch(gap) is not None
-                or (len(gap.split()) <= 2 and "." not in gap))
+            joined = (m.start >= last.end and len(gap) <= 80
+                      and _LIST_GAP.fullmatch(gap) is not None)
             if joined:
                 runs[-1].append(m)
                 continue
@@ -186,12 +193,25 @@ def _runs(text: str, mentions: list[Mention]) -> list[list[Mention]]:
 _CLAUSE_EDGE = re.compile(r"[.;!?]|,\s*(?:while|whereas|but|although|though|which|who)\b|"
                           r"\b(?:while|whereas|but|although|though)\b", re.IGNORECASE)
 _SIDES = ("taliban_side", "government_side", "resistance_side")
+#: "rejects Taliban claim of capturing", "denied the militants' claims": someone other than
+#: the Taliban rejecting what the Taliban say they took
+_REJECTS_CLAIM = re.compile(
+    r"\b(?:reject(?:s|ed)?|den(?:y|ies|ied)|dismiss(?:es|ed)?|refut(?:es|ed))\s+(?:the\s+)?"
+    r"(?:taliban|militants?|insurgents?)(?:['’]s?)?\s+claims?\b", re.IGNORECASE)
+#: The anti-Taliban side after Kabul fell, named as the rules name it.
+_RESISTANCE = re.compile(r"national\s+resistance\s+front|\bNRF\b|resistance\s+(?:forces|"
+                         r"fighters|front)|massoud'?s?\s+(?:forces|fighters|men)|"
+                         r"anti-taliban\s+(?:forces|fighters|militia)", re.IGNORECASE)
 #: How far (characters) a list's governing predicate is looked for on each side.
 _REACH = 300
 #: "KABUL - ", "KABUL, Aug 12 (Reuters) -", "Kabul, Jul 31 (EFE).-", "KUNDUZ, Afghanistan (AA) –"
 _DATELINE_PREFIX = re.compile(
-    r"\s*[A-Z][\w'’ -]{1,30}(?:,\s*[^\n()–—]{0,30}?)?\s*(?:\([^)\n]{1,30}\)\s*\.?)?\s*"
-    r"(?:-{1,2}|–|—|:)\s")
+    # an all-capitals city, optionally ", Afghanistan" or ", Aug 12" and "(Reuters)", a dash
+    r"[ \t]{0,3}[A-Z][A-Z'’.-]*(?: [A-Z][A-Z'’.-]*){0,3}(?:,[ \t]?[^\n()–—,]{1,30})?"
+    r"(?:[ \t]?\([^)\n]{1,30}\)\.?)?[ \t]?(?:-{1,2}|–|—)[ \t]"
+    # or a capitalised one with the agency in brackets: "Kabul, Jul 31 (EFE).-"
+    r"|[ \t]{0,3}[A-Z][\w'’-]{1,20}(?: [A-Z][\w'’-]{1,20}){0,2},[ \t]?[^\n()–—,]{1,30}"
+    r"[ \t]?\([^)\n]{1,30}\)\.?[ \t]?(?:-{1,2}|–|—)")
 
 
 def _governing(text: str, s: int, e: int, run: list[Mention], cands: list[Candidate],
@@ -221,14 +241,15 @@ def _governing(text: str, s: int, e: int, run: list[Mention], cands: list[Candid
         run[-1].end <= m.start < run[-1].end + right_cue for m in others)
     between_left = left_cue is not None and any(
         lo + left_cue <= m.start < run[0].start for m in others)
-    dateline = bool(_DATELINE_PREFIX.match(text[text.rfind("\n", 0, run[0].start) + 1 :
-                                                  run[-1].end + 40]))
+    line_start = text.rfind("\n", 0, run[0].start) + 1
+    dateline = (run[0].start - line_start <= 3 and bool(
+        _DATELINE_PREFIX.match(text, line_start, min(run[-1].end + 60, line_start + 90))))
     for c in cands:
         if between_right:
             c.features["place_before_right_cue"] = 1.0
         if between_left:
             c.features["place_after_left_cue"] = 1.0
-        if dateline and text.rfind("\n", 0, run[0].start) + 1 >= run[0].start - 2:
+        if dateline:
             c.features["dateline_place"] = 1.0
         if nearest_left:
             c.features[f"gov_l:{nearest_left}"] = 1.0
@@ -288,6 +309,7 @@ class _DocContext:
     def __init__(self, doc: Document, lines: Layout, spans: Sequence[tuple[int, int]],
                  lexicon: CueLexicon, rules: Extraction) -> None:
         self.doc, self.lines, self.spans, self.lex = doc, lines, spans, lexicon
+        self.title = lines.title()
         self.starts = [s for s, _ in spans]
         self.rule_doc: dict[str, set[str]] = {}
         for c in rules.claims:
@@ -307,10 +329,9 @@ class _DocContext:
         # the report's opening (headline and first sentences) denying a claim: "Government
         # rejects Taliban claim of capturing the crossing" scopes the claims under it
         lead = " ".join(text[a:b] for a, b in spans[:3])
-        lead_cls = lexicon.classes_in(lead)
-        self.lead_denies = ({"denial"} if {"denial", "taliban_side"} <= lead_cls else set())
+        self.lead_denies = {"denial"} if _REJECTS_CLAIM.search(lead) else set()
         self.post_kabul = doc.published.isoformat() >= "2021-08-15"
-        self.resistance_named = bool(re.search(r"resistance|\bNRF\b|massoud", text, re.I))
+        self.resistance_named = bool(_RESISTANCE.search(text))
 
     def features(self, cand: Candidate) -> dict[str, float]:
         text = self.doc.text
@@ -331,8 +352,13 @@ class _DocContext:
             f[f"sent:{cls}"] = 1.0
         head = _head(cand.mentions, cand.rule_claims)
         if head is not None:
+            # the words near the place, within its clause: "Chaos at Kabul airport; Panjshir
+            # holds out" does not say that Kabul airport holds out
             before = text[max(cand.start, head.start - _NEAR) : head.start]
+            before = before[max((m.end() for m in _CLAUSE_EDGE.finditer(before)), default=0):]
             after = text[head.end : min(cand.end, head.end + _NEAR)]
+            edge = _CLAUSE_EDGE.search(after)
+            after = after[: edge.start()] if edge else after
             for cls in self.lex.classes_in(before):
                 f[f"before:{cls}"] = 1.0
             for cls in self.lex.classes_in(after):
@@ -374,7 +400,7 @@ class _DocContext:
             ns, ne = self.spans[i + 1]
             for cls in self.lex.classes_in(text[ns:ne]) & {"denial", "hold", "claim_hedge"}:
                 f[f"next:{cls}"] = 1.0
-        title = self.lines.title()
+        title = self.title
         if title is not None and title.start != line.start:
             for cls in self.lex.classes_in(title.text) & {"capture", "fall", "contest",
                                                            "recapture", "hold", "denial"}:

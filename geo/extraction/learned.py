@@ -35,7 +35,8 @@ from geo.records import Claim, Document, Mention
 #: "the government retains X". Such a sentence may add a place to the government side or
 #: to the contested ones, never to the Taliban's.
 _GOV_SIDE = (r"(?:the\s+)?(?:afghan\s+|western-backed\s+)?(?:government|security\s+forces|army|"
-             r"afghan\s+forces|troops|andsf|forces\s+loyal\s+to\s+(?:the\s+)?government)")
+             r"afghan\s+forces|afghan\s+troops|government\s+troops|andsf|"
+             r"forces\s+loyal\s+to\s+(?:the\s+)?government)")
 _GOVERNMENT_HOLDS = re.compile(
     rf"\b(?:(?:still|remains?|remained|is|are|was|were)\s+(?:firmly\s+|still\s+)?"
     rf"(?:held\s+by|in|under)\s+{_GOV_SIDE}(?:['’]s?)?(?:\s+(?:hands|control))?|"
@@ -58,10 +59,30 @@ _KABUL_FELL = dt.date(2021, 8, 15)
 _DELIBERATE = {"intention", "negation", "historical", "earlier"}
 
 
+#: Where one clause of a sentence ends and the next begins, for the holding guard.
+_CLAUSES = re.compile(
+    # each break starts at the first blank of a run (no quadratic rescans of long blanks)
+    r"[;:]|(?<![\s,])(?:,\s*|\s+)(?:while|whereas|but|although|though|as|after|before|and)\s"
+    r"|,\s+(?=(?:the\s+)?[A-Z])", re.IGNORECASE)
+
+
 def government_holding(sentence: str) -> bool:
     """Return True when a sentence states that the government side holds a place (and
     reports no Taliban capture beside it)."""
     return bool(_GOVERNMENT_HOLDS.search(sentence)) and not _TALIBAN_CAPTURE.search(sentence)
+
+
+def clause_of(sentence: str, offset: int) -> str:
+    """Return the clause of ``sentence`` that holds ``offset`` (split at semicolons and at
+    "while", "but", "as", "and" ... between clauses)."""
+    start, end = 0, len(sentence)
+    for m in _CLAUSES.finditer(sentence):
+        if m.end() <= offset:
+            start = m.end()
+        elif m.start() > offset:
+            end = m.start()
+            break
+    return sentence[start:end]
 
 
 class LearnedExtractor:
@@ -100,16 +121,25 @@ class LearnedExtractor:
     def decide(self, doc: Document, rules: Extraction, cands: list[Candidate]) -> Extraction:
         """Return the extraction the arbiter makes of already built candidates."""
         claims: list[Claim] = []
-        for cand, decisions in zip(cands, self.arbiter.decide_document(cands), strict=True):
-            for decision in self._allowed(doc, cand, decisions):
+        for cand, decisions in zip(cands, self.decisions(doc, cands), strict=True):
+            for decision in decisions:
                 claims += self._claims_for(doc, cand, decision)
         claims = _denied_by_the_lead(cands, claims)
         return Extraction(mentions=rules.mentions, claims=_dedupe(claims), counts=rules.counts)
 
+    def decisions(self, doc: Document, cands: list[Candidate]) -> list[list[Decision]]:
+        """Return the polarities accepted for each candidate: the arbiter's, less what
+        the guards forbid (what `controlmap label` proposes and `extract` stores)."""
+        return [self._allowed(doc, cand, decided) for cand, decided
+                in zip(cands, self.arbiter.decide_document(cands), strict=True)]
+
     def _allowed(self, doc: Document, cand: Candidate,
                  decisions: list[Decision]) -> list[Decision]:
         sentence = doc.text[cand.start : cand.end]
-        if government_holding(sentence):
+        places = [m.start - cand.start for m in cand.mentions
+                  if m.start >= 0 and m.province_iso == cand.province_iso]
+        if places and all(government_holding(clause_of(sentence, p)) for p in places):
+            # the clause that names the place says the government side holds it
             decisions = [d for d in decisions if d.polarity != "taliban"]
         if cand.features.get("dateline_place") and not cand.rule_claims:
             return []  # a wire dateline says where the report was filed, not what fell
@@ -130,9 +160,11 @@ class LearnedExtractor:
         if same:
             # the rule's confidence already weighs hedges and unnamed actors: it stays
             # unless the arbiter is less sure
+            # the rule claim keeps its id: the note (with a probability that moves with every
+            # retraining) is evidence, not identity, so analysts' edits keep their claim
             return [dataclasses.replace(c, confidence=round(min(c.confidence,
                                                                 decision.probability), 2),
-                                        note=note, claim_id="").with_id() for c in same]
+                                        note=note) for c in same]
         # a reading only the arbiter made is never surer than a rule reading
         confidence = round(0.85 * decision.probability, 2)
         place = _place_of(cand)
@@ -147,9 +179,9 @@ class LearnedExtractor:
             actor=actor, kind=kind, claimant=template.claimant if template else "media",
             geo_precision=3 if place.kind == "province" else 1, confidence=confidence,
             quote=doc.text[cand.start : cand.end], start=cand.start, end=cand.end,
-            source=doc.source or doc.name, lat=place.lat, lon=place.lon, note=note,
+            source=doc.source or doc.name, lat=place.lat, lon=place.lon,
         )
-        return [claim.with_id()]
+        return [dataclasses.replace(claim.with_id(), note=note)]  # id before the note
 
     def _kind_and_actor(self, doc: Document, cand: Candidate, polarity: str) -> tuple[str, str]:
         if polarity == "taliban":
@@ -184,9 +216,9 @@ def _denied_by_the_lead(cands: list[Candidate], claims: list[Claim]) -> list[Cla
     out = []
     for c in claims:
         if c.actor == "taliban" and c.kind == "captured" and c.claimant == "taliban":
-            c = dataclasses.replace(c, kind="contested", claim_id="",
-                                    note=c.note + "; the report opens by rejecting the "
-                                                  "Taliban's claim").with_id()
+            note = c.note + "; the report opens by rejecting the Taliban's claim"
+            c = dataclasses.replace(dataclasses.replace(c, kind="contested", claim_id="",
+                                                        note="").with_id(), note=note)
         out.append(c)
     return out
 

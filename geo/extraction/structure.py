@@ -40,7 +40,8 @@ _CAPTION = re.compile(
     re.IGNORECASE,
 )
 #: "KABUL, Aug 12 (Reuters) -", "KABUL, Afghanistan (AA) –": the wire dateline of a body
-_DATELINE = re.compile(r"^\s*[A-Z][A-Z'’ -]{2,}(?:,\s*[^()\n]{0,40})?\s*\([^)\n]{1,40}\)\s*[-–—:]")
+_DATELINE = re.compile(r"^[ \t]{0,3}[A-Z][A-Z'’-]*(?: [A-Z][A-Z'’-]*){0,3}(?:,[^()\n]{0,40})?"
+                       r"[ \t]?\([^)\n]{1,40}\)[ \t]?[-–—:]")
 _TERMINAL = re.compile(r"[.!?…\"”’)]\s*$")
 
 
@@ -77,14 +78,16 @@ class Layout:
         ends with a colon or is a heading, when only list items or short lines stand between
         them (a body paragraph ends a heading's scope)."""
         i = self.index(offset)
+        if self.lines[i].role not in ("item", "heading"):
+            return None
         for j in range(i - 1, max(-1, i - 40), -1):
             line = self.lines[j]
             if line.role == "blank":
                 continue
             if line.text.rstrip().endswith(":") or line.role == "heading":
                 return line
-            if line.role not in ("item",) and len(line.text) > 160:
-                return None
+            if line.role != "item":
+                return None  # a body paragraph ends a heading's scope
         return None
 
     def title(self) -> Line | None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from geo.errors import ControlmapError, LexiconError
 from geo.extract import Extraction
 from geo.extraction.arbiter import Arbiter, document_features
 from geo.extraction.candidates import POLARITIES, Candidate
@@ -57,12 +58,19 @@ class Label:
 
 def load_labels(path: Path | None = None) -> list[Label]:
     """Return the labels of ``path`` (default ``data/labels/dev_candidates.csv``)."""
+    from geo.labelling import check_label_row
+
     path = path or DEFAULT_LABELS
     out = []
     with path.open(encoding="utf-8", newline="") as fh:
-        for r in csv.DictReader(fh):
+        for n, r in enumerate(csv.DictReader(fh), 2):
+            check_label_row(r, path, n)
             pols = frozenset(p for p in r["polarity"].split("+") if p in POLARITIES)
-            date = dt.date.fromisoformat(r["date"]) if r.get("date") else None
+            try:
+                date = dt.date.fromisoformat(r["date"]) if r.get("date") else None
+            except ValueError:
+                raise ControlmapError(f"labels {path} line {n}: date {r['date']!r} is not "
+                                      "a date", "write it as YYYY-MM-DD") from None
             out.append(Label(r["file"], int(r["start"]), int(r["end"]), r["province_iso"],
                              pols, r.get("required") == "yes", r.get("kind", ""),
                              r.get("actor", ""), date))
@@ -124,9 +132,15 @@ def load_phrasings(path: Path | None = None) -> list[Phrasing]:
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
-        raw = json.loads(line)
-        doc = Document(f"phrasing-{n:04d}", raw["text"], dt.date.fromisoformat(raw["published"]))
-        claims = frozenset((c["province_iso"], c["polarity"]) for c in raw["claims"])
+        try:
+            raw = json.loads(line)
+            doc = Document(f"phrasing-{n:04d}", raw["text"],
+                           dt.date.fromisoformat(raw["published"]))
+            claims = frozenset((c["province_iso"], c["polarity"]) for c in raw["claims"])
+        except (ValueError, KeyError, TypeError) as err:
+            raise LexiconError(f"phrasings {path} line {n}: {err}",
+                               "each line is a JSON object with text, published, claims"
+                               ) from err
         out.append(Phrasing(doc, claims, raw.get("family") or raw.get("style", "")))
     return out
 
