@@ -75,7 +75,7 @@ def test_every_claim_keeps_its_quote_span_and_a_reason():
                    dt.date(2021, 8, 11))
     for c in extract(doc, engine="learned").claims:
         assert doc.text[c.start : c.end] == c.quote
-        assert c.note.startswith("arbiter ")
+        assert c.note.startswith(("arbiter ", "heading "))
         assert 0 < c.confidence <= 1
 
 
@@ -124,3 +124,20 @@ def test_a_holding_clause_does_not_undo_a_capture_in_another_clause(text):
              if c.actor == "taliban"}
     assert rules
     assert rules <= {(c.province_iso, c.actor) for c in claims(text)}
+
+
+@pytest.mark.parametrize(("heading", "expected"), [
+    ("Cities under siege:", ("taliban", "contested")),
+    ("Captured by the Taliban so far:", ("taliban", "captured")),
+    ("Retaken by government forces:", ("government", "recaptured")),
+])
+def test_list_items_under_a_heading_take_its_predicate(heading, expected):
+    text = f"Latest\n\n{heading}\n- Herat\n- Kandahar\n- Lashkar Gah\n"
+    found = {(c.province_iso, c.actor, c.kind) for c in claims(text, dt.date(2021, 8, 9))}
+    assert {(iso, *expected) for iso in ("AF-HER", "AF-KAN", "AF-HEL")} <= found
+
+
+@pytest.mark.parametrize("heading", ["What we know:", "Cities that may fall next:",
+                                     "Aid delivered to:"])
+def test_a_heading_that_claims_nothing_gives_its_items_nothing(heading):
+    assert claims(f"Latest\n\n{heading}\n- Herat\n- Kandahar\n", dt.date(2021, 8, 9)) == []

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.errors import LexiconError
-from geo.extraction.candidates import POLARITIES, Candidate
+from geo.extraction.candidates import POLARITIES, Candidate, Polarity
 from geo.settings import DATA_DIR
 
 DEFAULT_MODEL = DATA_DIR / "models" / "arbiter.json"
@@ -53,7 +53,7 @@ _WHERE = {
 class Decision:
     """The arbiter's verdict on one candidate and polarity, with its probability."""
 
-    polarity: str
+    polarity: Polarity
     probability: float
     reason: str
 
@@ -116,7 +116,7 @@ class Arbiter:
             out.append(self._accept(cand, probs, f))
         return out
 
-    def _accept(self, cand: Candidate, probs: dict[str, float],
+    def _accept(self, cand: Candidate, probs: dict[Polarity, float],
                 features: dict[str, float]) -> list[Decision]:
         ruled = cand.rule_polarities()
         # a reading of the arbiter's own about a province or its capital colours the whole
@@ -143,7 +143,7 @@ class Arbiter:
         return "; ".join(words) or "weak evidence"
 
 
-def document_features(cands: list[Candidate], probs: list[dict[str, float]]
+def document_features(cands: list[Candidate], probs: list[dict[Polarity, float]]
                       ) -> list[dict[str, float]]:
     """Return the document step's features of each candidate: its own sentence-step
     probabilities, the highest of the report's other sentences on the same province, and

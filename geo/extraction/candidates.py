@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, get_args
 
 from geo.errors import LexiconError
 from geo.extract import Extraction, is_qualifier, split_sentences
@@ -24,15 +25,16 @@ from geo.extraction.structure import Layout, layout
 from geo.records import Claim, Document, Mention
 from geo.settings import DATA_DIR
 
-Polarity = str  # "taliban" | "government" | "contested"
-POLARITIES: tuple[str, ...] = ("taliban", "government", "contested")
+#: The direction a claim moves its province (the dev corpus's and the scorer's vocabulary).
+Polarity = Literal["taliban", "government", "contested"]
+POLARITIES: tuple[Polarity, ...] = get_args(Polarity)
 
 _WORD = re.compile(r"[a-z][a-z'’-]+")
 #: Where a cue class is looked for, relative to the candidate's place.
 _NEAR = 70
 
 
-def claim_polarity(claim: Claim) -> str:
+def claim_polarity(claim: Claim) -> Polarity:
     """Return the direction a claim moves its province: taliban, government or contested."""
     if claim.kind == "contested":
         return "contested"
@@ -102,13 +104,15 @@ class Candidate:
     features: dict[str, float] = field(default_factory=dict)
     line_role: str = "body"
     date_prefix: str = ""
+    #: the cue classes of the heading that scopes the candidate's list item, if any
+    scope_classes: frozenset[str] = frozenset()
 
     @property
     def key(self) -> tuple[str, int, int, str]:
         """Return (document, start, end, province): how labels name a candidate."""
         return (self.document, self.start, self.end, self.province_iso)
 
-    def rule_polarities(self) -> set[str]:
+    def rule_polarities(self) -> set[Polarity]:
         """Return the polarities the rule engine found for this sentence and province."""
         return {claim_polarity(c) for c in self.rule_claims}
 
@@ -156,6 +160,9 @@ class CandidateBuilder:
             cand.features = context.features(cand)
             line = lines.at(cand.start)
             cand.line_role, cand.date_prefix = line.role, line.date_prefix
+            scope = lines.scope(cand.start)
+            if scope is not None:
+                cand.scope_classes = frozenset(self.lexicon.classes_in(scope.text))
         _list_features(doc.text, cands, self.lexicon)
         return cands
 
@@ -311,7 +318,7 @@ class _DocContext:
         self.doc, self.lines, self.spans, self.lex = doc, lines, spans, lexicon
         self.title = lines.title()
         self.starts = [s for s, _ in spans]
-        self.rule_doc: dict[str, set[str]] = {}
+        self.rule_doc: dict[str, set[Polarity]] = {}
         for c in rules.claims:
             if c.province_iso:
                 self.rule_doc.setdefault(c.province_iso, set()).add(claim_polarity(c))

@@ -26,7 +26,13 @@ from geo.dates import find_date_expressions, resolve_event_date
 from geo.extract import Extraction
 from geo.extract import extract as extract_by_rules
 from geo.extraction.arbiter import Arbiter, Decision
-from geo.extraction.candidates import Candidate, CandidateBuilder, CueLexicon, claim_polarity
+from geo.extraction.candidates import (
+    Candidate,
+    CandidateBuilder,
+    CueLexicon,
+    Polarity,
+    claim_polarity,
+)
 from geo.gazetteer import Gazetteer
 from geo.records import Claim, Document, Mention
 
@@ -124,6 +130,7 @@ class LearnedExtractor:
         for cand, decisions in zip(cands, self.decisions(doc, cands), strict=True):
             for decision in decisions:
                 claims += self._claims_for(doc, cand, decision)
+        claims += self._scoped_by_heading(doc, cands, claims)
         claims = _denied_by_the_lead(cands, claims)
         return Extraction(mentions=rules.mentions, claims=_dedupe(claims), counts=rules.counts)
 
@@ -154,8 +161,9 @@ class LearnedExtractor:
                              and "sent:contest" in cand.features)]
         return decisions
 
-    def _claims_for(self, doc: Document, cand: Candidate, decision: Decision) -> list[Claim]:
-        note = f"arbiter {decision.probability:.2f}: {decision.reason}"
+    def _claims_for(self, doc: Document, cand: Candidate, decision: Decision,
+                    step: str = "arbiter") -> list[Claim]:
+        note = f"{step} {decision.probability:.2f}: {decision.reason}"
         same = [c for c in cand.rule_claims if claim_polarity(c) == decision.polarity]
         if same:
             # the rule's confidence already weighs hedges and unnamed actors: it stays
@@ -182,6 +190,27 @@ class LearnedExtractor:
             source=doc.source or doc.name, lat=place.lat, lon=place.lon,
         )
         return [dataclasses.replace(claim.with_id(), note=note)]  # id before the note
+
+    def _scoped_by_heading(self, doc: Document, cands: list[Candidate],
+                           claims: list[Claim]) -> list[Claim]:
+        """Return claims for list items that say nothing themselves but stand under a
+        heading that does ("Cities under siege:" then "- Herat"): the document step for
+        header scope. The heading must point one way only."""
+        claimed = {(c.start, c.province_iso) for c in claims}
+        out: list[Claim] = []
+        for cand in cands:
+            if (cand.line_role not in ("item", "heading") or not cand.scope_classes
+                    or (cand.start, cand.province_iso) in claimed
+                    or any(k.startswith("sent:") and k[5:] in _DECIDING_CUES
+                           for k in cand.features)):
+                continue
+            polarity = _heading_polarity(cand.scope_classes)
+            if polarity is None:
+                continue
+            words = ", ".join(sorted(cand.scope_classes & _DECIDING_CUES)).replace("_", " ")
+            decision = Decision(polarity, 0.7, f"listed under a heading with {words} words")
+            out += self._claims_for(doc, cand, decision, step="heading")
+        return out
 
     def _kind_and_actor(self, doc: Document, cand: Candidate, polarity: str) -> tuple[str, str]:
         if polarity == "taliban":
@@ -221,6 +250,25 @@ def _denied_by_the_lead(cands: list[Candidate], claims: list[Claim]) -> list[Cla
                                                         note="").with_id(), note=note)
         out.append(c)
     return out
+
+
+_DECIDING_CUES = frozenset({"capture", "fall", "under_control", "recapture", "hold", "contest",
+                            "denial", "future"})
+
+
+def _heading_polarity(classes: frozenset[str]) -> Polarity | None:
+    """Return the one polarity a heading's cue classes point to, or None (none, or two)."""
+    if classes & {"future", "denial", "word_sense", "negation"}:
+        return None
+    found: set[Polarity] = set()
+    if "contest" in classes:
+        found.add("contested")
+    if classes & {"recapture"} or ("hold" in classes and "taliban_side" not in classes):
+        found.add("government")
+    if classes & {"capture", "fall"} or ("under_control" in classes
+                                          and "government_side" not in classes):
+        found.add("taliban")
+    return found.pop() if len(found) == 1 else None
 
 
 def _place_of(cand: Candidate) -> Mention | None:

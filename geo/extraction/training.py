@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from geo.errors import ControlmapError, LexiconError
 from geo.extract import Extraction
 from geo.extraction.arbiter import Arbiter, document_features
-from geo.extraction.candidates import POLARITIES, Candidate
+from geo.extraction.candidates import POLARITIES, Candidate, Polarity
 from geo.records import Document
 from geo.settings import DATA_DIR
 
@@ -227,7 +227,7 @@ def train(cands: list[Candidate], labels: list[Label], c: float = DEFAULT_C,
         return Arbiter(sentence, dict(thresholds or DEFAULT_THRESHOLDS), meta or {})
     documents = sorted({cand.document for cand in cands})
     fold_of = {d: i % FOLDS for i, d in enumerate(documents)}
-    oof: list[dict[str, float]] = [{} for _ in cands]
+    oof: list[dict[Polarity, float]] = [{} for _ in cands]
     for fold in range(FOLDS):
         inside = [i for i, cand in enumerate(cands) if fold_of[cand.document] != fold]
         held = [i for i, cand in enumerate(cands) if fold_of[cand.document] == fold]
