@@ -328,6 +328,7 @@ class _DocContext:
         self.mentions = sorted(rules.mentions, key=lambda m: m.start)
         self.mention_starts = [m.start for m in self.mentions]
         self._classes: dict[tuple[int, int], set[str]] = {}
+        self._heading_classes: dict[str, set[str]] = {}
         self.mentions_of: dict[str, int] = {}
         for m in rules.mentions:
             if m.province_iso:
@@ -396,20 +397,20 @@ class _DocContext:
             f["dated_item"] = 1.0
         scope = self.lines.scope(cand.start)
         if scope is not None and line.role in ("item", "heading", "body"):
-            for cls in self.lex.classes_in(scope.text):
+            for cls in self._text_classes(scope.text):
                 f[f"scope:{cls}"] = 1.0
         i = self._sentence_index(cand.start)
         if i > 0:
             ps, pe = self.spans[i - 1]
-            for cls in self.lex.classes_in(text[ps:pe]):
+            for cls in self._sentence_classes(ps, pe):
                 f[f"prev:{cls}"] = 1.0
         if i + 1 < len(self.spans):
             ns, ne = self.spans[i + 1]
-            for cls in self.lex.classes_in(text[ns:ne]) & {"denial", "hold", "claim_hedge"}:
+            for cls in self._sentence_classes(ns, ne) & {"denial", "hold", "claim_hedge"}:
                 f[f"next:{cls}"] = 1.0
         title = self.title
         if title is not None and title.start != line.start:
-            for cls in self.lex.classes_in(title.text) & {"capture", "fall", "contest",
+            for cls in self._text_classes(title.text) & {"capture", "fall", "contest",
                                                            "recapture", "hold", "denial"}:
                 f[f"title:{cls}"] = 1.0
         for cls in self.lead_denies:
@@ -428,6 +429,12 @@ class _DocContext:
         if key not in self._classes:
             self._classes[key] = self.lex.classes_in(self.doc.text[start:end])
         return self._classes[key]
+
+    def _text_classes(self, text: str) -> set[str]:
+        """Return the cue classes of a heading or the title, read once per document."""
+        if text not in self._heading_classes:
+            self._heading_classes[text] = self.lex.classes_in(text)
+        return self._heading_classes[text]
 
     def _sentence_index(self, offset: int) -> int:
         return max(0, bisect.bisect_right(self.starts, offset) - 1)
