@@ -161,7 +161,8 @@ class Extraction:
     counts: list[CountStatement] = field(default_factory=list)
     #: (sentence span, reason) of the control verbs the rules read and set aside
     #: (``intention``, ``negation``, ``violence``, ``earlier``, ``historical``,
-    #: ``people_left``): features for the learned engine, not stored.
+    #: ``people_left``) or read as a share of a place (``share``): features for the
+    #: learned engine, not stored.
     skipped: list[tuple[tuple[int, int], str]] = field(default_factory=list)
 
 
@@ -742,6 +743,7 @@ def _sentence_claims(ctx: _Context, gaz: Gazetteer, span: tuple[int, int],
             if (kind in ("captured", "held") and actor == "taliban"
                     and _only_a_share(sentence, trig, m)):
                 taken = "contested"  # "captured nine of 10 districts of Lashkar Gah"
+                ctx.skipped.append((span, "share"))
             claims.append(_claim(ctx.doc, sentence, span, trig, m, actor, taken, claimant, date,
                                  _confidence(explicit, hedged, m, trig.family)))
         if dated:

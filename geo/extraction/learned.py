@@ -151,6 +151,11 @@ class LearnedExtractor:
         if cand.features.get("dateline_place") and not cand.rule_claims:
             return []  # a wire dateline says where the report was filed, not what fell
         set_aside = {k.partition(":")[2] for k in cand.features if k.startswith("rule_skipped:")}
+        if "share" in set_aside:
+            # the rules read this sentence's gains as shares ("controls 14 of 17 districts"):
+            # no whole capture of the arbiter's own beside them
+            decisions = [d for d in decisions
+                         if d.polarity != "taliban" or "taliban" in cand.rule_polarities()]
         if set_aside & _DELIBERATE:
             # the rules read a control verb here and set it aside as an intention, a
             # negation or an older event: a reading of the arbiter's own may not undo that
