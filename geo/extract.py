@@ -455,6 +455,7 @@ def _precision(sentence: str, trig: _Trigger, mention: Mention) -> int:
     return 2 if _PARTIAL_RE.search(between) else 1
 
 
+_PAST_CLAUSE = re.compile(r"\b(?:that|which|who)\s+had\s+[^,.;]{0,120}", re.IGNORECASE)
 #: Words before a place that make it a landmark beside what was taken, not the target.
 _NEAR_ONLY = re.compile(
     r"\b(?:near|close\s+to|not\s+far\s+from|outside|on\s+the\s+(?:road|highway)\s+to|"
@@ -689,7 +690,9 @@ def _sentence_claims(ctx: _Context, gaz: Gazetteer, span: tuple[int, int],
     windows = _clause_windows(sentence, triggers)
     qualifiers = {k for k in range(len(local)) if is_qualifier(sentence, local, k)}
     hedged = bool(_HEDGE_RE.search(sentence))
-    denied = bool(_DENIAL_RE.search(sentence))
+    # a denial inside a clause about the past ("a region that had repelled the Soviets")
+    # denies nothing of what the sentence reports
+    denied = bool(_DENIAL_RE.search(_PAST_CLAUSE.sub(" ", sentence)))
     claims: list[Claim] = []
     ctx.pending = []
     previous: tuple[int, set[int]] | None = None

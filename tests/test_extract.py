@@ -390,3 +390,10 @@ def test_the_side_a_place_is_handed_over_to_takes_it():
 
 def test_a_victory_in_something_else_than_a_place_claims_nothing():
     assert claims_of("Ghani claimed victory in the elections held in Kabul.") == []
+
+
+def test_a_denial_word_in_a_clause_about_the_past_denies_nothing(engine):
+    claim = one("By 6 September the Taliban claimed control of the entire province of "
+                "Panjshir, a region that had repelled several Soviet offensives.",
+                dt.date(2021, 9, 17))
+    assert (claim.province_iso, claim.actor, claim.kind) == ("AF-PAN", "taliban", "captured")
