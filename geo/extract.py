@@ -846,14 +846,15 @@ def extract(doc: Document, gazetteer: Gazetteer | None = None,
         inside = [m for m in mentions if span[0] <= m.start and m.end <= span[1]]
         result.claims += _sentence_claims(ctx, gaz, span, inside)
         result.counts += _counts(doc, span)
-    result.claims = _dedupe(result.claims)
+    result.claims = dedupe_claims(result.claims)
     result.skipped = ctx.skipped
     return result
 
 
-def _dedupe(claims: list[Claim]) -> list[Claim]:
-    """Keep one claim per (sentence, place, actor, kind): verbs repeat in one sentence."""
-    seen: dict[tuple, Claim] = {}
+def dedupe_claims(claims: list[Claim]) -> list[Claim]:
+    """Return one claim per (sentence, place, actor, kind), the most confident, in text
+    order: verbs repeat in one sentence."""
+    seen: dict[tuple[int, str, str, str], Claim] = {}
     for c in claims:
         key = (c.start, c.place_id, c.actor, c.kind)
         if key not in seen or c.confidence > seen[key].confidence:

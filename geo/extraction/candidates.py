@@ -117,13 +117,16 @@ class Candidate:
         return {claim_polarity(c) for c in self.rule_claims}
 
 
-def _head(mentions: list[Mention], rule_claims: list[Claim]) -> Mention | None:
-    """Return the mention the candidate is read around: the most specific place named."""
-    order = {"district": 0, "crossing": 0, "town": 1, "city": 1, "capital": 2, "province": 3}
+_SPECIFIC = {"district": 0, "crossing": 0, "town": 1, "city": 1, "capital": 2, "province": 3}
+
+
+def most_specific(mentions: list[Mention]) -> Mention | None:
+    """Return the most specific place named (a district before its city, a city before its
+    province; the first of equals), or None when none is named in the text."""
     real = [m for m in mentions if m.start >= 0]
     if not real:
         return None
-    return min(real, key=lambda m: (order.get(m.kind, 2), m.start))
+    return min(real, key=lambda m: (_SPECIFIC.get(m.kind, 2), m.start))
 
 
 class CandidateBuilder:
@@ -358,7 +361,7 @@ class _DocContext:
             f["rule_elsewhere"] = 1.0
         for cls in self._sentence_classes(cand.start, cand.end):
             f[f"sent:{cls}"] = 1.0
-        head = _head(cand.mentions, cand.rule_claims)
+        head = most_specific(cand.mentions)
         if head is not None:
             # the words near the place, within its clause: "Chaos at Kabul airport; Panjshir
             # holds out" does not say that Kabul airport holds out

@@ -23,7 +23,7 @@ import datetime as dt
 import re
 
 from geo.dates import find_date_expressions, resolve_event_date
-from geo.extract import Extraction
+from geo.extract import Extraction, dedupe_claims
 from geo.extract import extract as extract_by_rules
 from geo.extraction.arbiter import Arbiter, Decision
 from geo.extraction.candidates import (
@@ -32,6 +32,7 @@ from geo.extraction.candidates import (
     CueLexicon,
     Polarity,
     claim_polarity,
+    most_specific,
 )
 from geo.gazetteer import Gazetteer
 from geo.records import Claim, Document, Mention
@@ -132,7 +133,8 @@ class LearnedExtractor:
                 claims += self._claims_for(doc, cand, decision)
         claims += self._scoped_by_heading(doc, cands, claims)
         claims = _denied_by_the_lead(cands, claims)
-        return Extraction(mentions=rules.mentions, claims=_dedupe(claims), counts=rules.counts)
+        return Extraction(mentions=rules.mentions, claims=dedupe_claims(claims),
+                          counts=rules.counts)
 
     def decisions(self, doc: Document, cands: list[Candidate]) -> list[list[Decision]]:
         """Return the polarities accepted for each candidate: the arbiter's, less what
@@ -180,7 +182,7 @@ class LearnedExtractor:
                                         note=note) for c in same]
         # a reading only the arbiter made is never surer than a rule reading
         confidence = round(0.85 * decision.probability, 2)
-        place = _place_of(cand)
+        place = most_specific(cand.mentions)
         if place is None:
             return []
         kind, actor = self._kind_and_actor(doc, cand, decision.polarity)
@@ -274,21 +276,3 @@ def _heading_polarity(classes: frozenset[str]) -> Polarity | None:
                                           and "government_side" not in classes):
         found.add("taliban")
     return found.pop() if len(found) == 1 else None
-
-
-def _place_of(cand: Candidate) -> Mention | None:
-    """Return the place a new claim is filed under: the most specific one named."""
-    order = {"district": 0, "crossing": 0, "town": 1, "city": 1, "capital": 2, "province": 3}
-    real = [m for m in cand.mentions if m.province_iso == cand.province_iso]
-    if not real:
-        return None
-    return min(real, key=lambda m: (order.get(m.kind, 2), m.start))
-
-
-def _dedupe(claims: list[Claim]) -> list[Claim]:
-    seen: dict[tuple[int, str, str, str], Claim] = {}
-    for c in claims:
-        key = (c.start, c.place_id, c.actor, c.kind)
-        if key not in seen or c.confidence > seen[key].confidence:
-            seen[key] = c
-    return sorted(seen.values(), key=lambda c: (c.start, c.place_id))
