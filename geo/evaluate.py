@@ -27,11 +27,6 @@ from geo.records import Claim, Document
 
 Key = tuple[str, str, str]  # (file, province_iso, polarity)
 
-FAMILIES: tuple[str, ...] = (
-    "list", "nominal", "holding", "structure", "qualified", "other-side", "date",
-    "word-sense", "no-candidate", "other",
-)
-
 
 @dataclass(slots=True)
 class Score:

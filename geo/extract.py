@@ -226,7 +226,15 @@ _NTH_TO = re.compile(rf"{_ORDINAL}\s+(?:[\w-]+\s+){{0,3}}to\s+$", re.IGNORECASE)
 
 
 #: Before this day "resistance forces" were the uprisings fighting beside the government.
-_KABUL_FELL = dt.date(2021, 8, 15)
+KABUL_FELL = dt.date(2021, 8, 15)
+
+
+def defender(doc: Document) -> str:
+    """Return the side that holds out against the Taliban in ``doc``: ``nrf`` in a report
+    from after Kabul fell that names the resistance, else ``government``."""
+    if doc.published >= KABUL_FELL and dict(_ACTOR_RE)["nrf"].search(doc.text):
+        return "nrf"
+    return "government"
 
 
 def _triggers(sentence: str, skipped: list[str] | None = None) -> list[_Trigger]:
@@ -834,9 +842,7 @@ def extract(doc: Document, gazetteer: Gazetteer | None = None,
     mentions = geocode(doc.text, gaz) if mentions is None else mentions
     result = Extraction(mentions=mentions)
     ctx = _Context(doc)
-    nrf = dict(_ACTOR_RE)["nrf"]
-    if doc.published >= _KABUL_FELL and nrf.search(doc.text):
-        ctx.defender = "nrf"  # once Kabul fell the side holding out was the resistance
+    ctx.defender = defender(doc)  # once Kabul fell the side holding out was the resistance
     last_end = 0
     for span in split_sentences(doc.text):
         if "\n" in doc.text[last_end : span[0]]:

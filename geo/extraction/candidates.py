@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Literal, get_args
 
 from geo.errors import LexiconError
-from geo.extract import Extraction, is_qualifier, split_sentences
+from geo.extract import KABUL_FELL, Extraction, defender, is_qualifier, split_sentences
 from geo.extraction.structure import Layout, layout
 from geo.records import Claim, Document, Mention
 from geo.settings import DATA_DIR
@@ -106,11 +106,6 @@ class Candidate:
     date_prefix: str = ""
     #: the cue classes of the heading that scopes the candidate's list item, if any
     scope_classes: frozenset[str] = frozenset()
-
-    @property
-    def key(self) -> tuple[str, int, int, str]:
-        """Return (document, start, end, province): how labels name a candidate."""
-        return (self.document, self.start, self.end, self.province_iso)
 
     def rule_polarities(self) -> set[Polarity]:
         """Return the polarities the rule engine found for this sentence and province."""
@@ -208,10 +203,6 @@ _SIDES = ("taliban_side", "government_side", "resistance_side")
 _REJECTS_CLAIM = re.compile(
     r"\b(?:reject(?:s|ed)?|den(?:y|ies|ied)|dismiss(?:es|ed)?|refut(?:es|ed))\s+(?:the\s+)?"
     r"(?:taliban|militants?|insurgents?)(?:['’]s?)?\s+claims?\b", re.IGNORECASE)
-#: The anti-Taliban side after Kabul fell, named as the rules name it.
-_RESISTANCE = re.compile(r"national\s+resistance\s+front|\bNRF\b|resistance\s+(?:forces|"
-                         r"fighters|front)|massoud'?s?\s+(?:forces|fighters|men)|"
-                         r"anti-taliban\s+(?:forces|fighters|militia)", re.IGNORECASE)
 #: How far (characters) a list's governing predicate is looked for on each side.
 _REACH = 300
 #: "KABUL - ", "KABUL, Aug 12 (Reuters) -", "Kabul, Jul 31 (EFE).-", "KUNDUZ, Afghanistan (AA) –"
@@ -341,10 +332,11 @@ class _DocContext:
         # rejects Taliban claim of capturing the crossing" scopes the claims under it
         lead = " ".join(text[a:b] for a, b in spans[:3])
         self.lead_denies = {"denial"} if _REJECTS_CLAIM.search(lead) else set()
-        self.post_kabul = doc.published.isoformat() >= "2021-08-15"
-        self.resistance_named = bool(_RESISTANCE.search(text))
+        self.post_kabul = doc.published >= KABUL_FELL
+        self.resistance_named = defender(doc) == "nrf"
 
     def features(self, cand: Candidate) -> dict[str, float]:
+        """Return the named features of one candidate of this document."""
         text = self.doc.text
         sentence = text[cand.start : cand.end]
         f: dict[str, float] = {"bias": 1.0}

@@ -12,8 +12,13 @@ Steps, each a component over the document:
    read the same polarity (its kind, actor, date and precision stand), else a new claim on
    the candidate's most specific place, dated by a timeline entry's date, the sentence's own
    date expression or the paragraph's, and never by a caption;
-5. guards that no weight can overrule: a holding statement for the government side never
-   becomes a Taliban capture.
+5. guards that no weight can overrule: a clause saying the government side holds a place
+   never yields a Taliban capture of it; a wire dateline is no claim; where the rules set a
+   verb aside (an intention, a negation, history) or read shares of places, the arbiter adds
+   no reading of its own that undoes it;
+6. two document steps: list items take the predicate of the heading that scopes them, and
+   a report that opens by rejecting a Taliban claim makes the Taliban's own captures
+   contested.
 """
 
 from __future__ import annotations
@@ -62,7 +67,6 @@ _TALIBAN_CAPTURE = re.compile(
     r"took|taken|overran)\b|\bfell\s+to\s+(?:the\s+)?taliban\b|\bhas\s+fallen\b",
     re.IGNORECASE,
 )
-_KABUL_FELL = dt.date(2021, 8, 15)
 _DELIBERATE = {"intention", "negation", "historical", "earlier"}
 
 
@@ -224,8 +228,7 @@ class LearnedExtractor:
             return "captured", "taliban"
         if polarity == "contested":
             return "contested", "taliban"
-        resistance = doc.published >= _KABUL_FELL and cand.features.get("resistance_doc")
-        actor = "nrf" if resistance else "government"
+        actor = "nrf" if cand.features.get("resistance_doc") else "government"
         held = any(k.startswith(("sent:hold", "before:hold", "after:hold"))
                    for k in cand.features)
         return ("held" if held else "recaptured"), actor
