@@ -84,6 +84,9 @@ class Document:
     """A document ready to ingest: its text, publication date and where it came from.
 
     ``name`` is the file name, or the URL for JSON Lines input; ``source`` the URL or path.
+    ``url`` is the article's own address (``og:url``, ``rel=canonical``, the JSON Lines
+    ``url`` field or a form field; http/https only) and ``outlet`` who published it (the
+    URL's host, ``og:site_name``, the JSON Lines ``source`` field or a form field).
     """
 
     name: str
@@ -91,6 +94,8 @@ class Document:
     published: dt.date
     source: str = ""
     title: str = ""
+    url: str = ""
+    outlet: str = ""
 
     @property
     def content_hash(self) -> str:

@@ -30,7 +30,7 @@ from geo import settings
 from geo.errors import ClaimError, StoreError
 from geo.records import CLAIM_KINDS, Claim, CountStatement, Document, Mention
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 EDIT_ACTIONS: tuple[str, ...] = ("reject", "restore", "add")
 BUSY_TIMEOUT_MS = 10_000
 _BATCH = 5_000
@@ -57,6 +57,11 @@ documents = sa.Table(
     sa.Column("published", sa.Date, nullable=False),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("ingested_at", sa.DateTime, nullable=False),
+    # Added in schema version 2: the article's address and outlet, and the story a
+    # near-copy belongs to (the doc_id of the first stored copy; None for an original).
+    sa.Column("url", sa.Text, nullable=False, server_default=""),
+    sa.Column("outlet", sa.Text, nullable=False, server_default=""),
+    sa.Column("story_id", sa.Integer, nullable=True, index=True),
     sa.Index("ix_documents_content_hash", "content_hash", unique=True),
 )
 
@@ -354,6 +359,8 @@ def save_document(
             published=doc.published,
             text=doc.text,
             ingested_at=_now(),
+            url=doc.url,
+            outlet=doc.outlet,
         )
     ).inserted_primary_key[0]
     if mentions_:
@@ -381,8 +388,8 @@ def load_documents(conn: sa.Connection) -> list[dict]:
     Returns
     -------
     list of dict
-        ``doc_id, content_hash, name, source, title, published, ingested_at, n_mentions,
-        n_claims``.
+        ``doc_id, content_hash, name, source, title, published, ingested_at, url, outlet,
+        story_id, n_mentions, n_claims``.
     """
     n_mentions = (
         sa.select(sa.func.count())
