@@ -138,8 +138,8 @@ def summary(model: ControlModel, day: dt.date, spec: dict) -> None:
     counts = mapview.status_counts(states)
     st.subheader(day.strftime("%A %d %B %Y"))
     st.markdown(f"**{mapview.capitals_line(states)}**")
-    top, bottom = st.columns(2), st.columns(2)
-    for col, status in zip([*top, *bottom], STATUSES, strict=True):
+    top, bottom = st.columns(3), st.columns(3)
+    for col, status in zip([*top, *bottom], STATUSES, strict=False):
         col.metric(mapview.LABELS[status], counts[status],
                    help=f"Provinces whose state is {status} on this day, of {len(states)}")
     unconfirmed = mapview.unconfirmed_count(states)

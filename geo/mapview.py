@@ -38,28 +38,21 @@ from jinja2 import Template
 from geo.boundaries import load_provinces_geojson
 from geo.model import ControlModel
 from geo.records import STATUSES, Claim, State
+from geo.theatre import load_theatre
 
-#: Fill colour of each status: Paul Tol's high-contrast scheme (red, yellow, blue), which
-#: stays apart for red-green colour-blind readers and in greyscale, plus a light grey.
-COLORS: dict[str, str] = {
-    "taliban": "#BB5566",
-    "contested": "#DDAA33",
-    "government": "#004488",
-    "unknown": "#E4E4E4",
-}
-LABELS: dict[str, str] = {
-    "taliban": "Taliban",
-    "contested": "Contested",
-    "government": "Government",
-    "unknown": "Unknown",
-}
+_THEATRE = load_theatre()
+#: Fill colour of each status, from the theatre file: Paul Tol's high-contrast scheme (red,
+#: yellow, blue) plus his green for the resistance, which stay apart for red-green
+#: colour-blind readers, and a light grey.
+COLORS: dict[str, str] = _THEATRE.colours
+LABELS: dict[str, str] = _THEATRE.labels
 OUTLINE = "#444444"
 FILL_OPACITY = 0.8
 UNCONFIRMED_OPACITY = 0.35
 UNCONFIRMED_DASH = "6 4"
-BACKGROUND = "#F6F4EF"
-#: South-west and north-east corners that frame Afghanistan.
-BOUNDS: tuple[tuple[float, float], tuple[float, float]] = ((28.2, 60.4), (38.6, 75.4))
+BACKGROUND = _THEATRE.background
+#: South-west and north-east corners that frame the theatre.
+BOUNDS: tuple[tuple[float, float], tuple[float, float]] = _THEATRE.bounds
 TOTAL_PROVINCES = 34
 _HTTP = ("http", "https")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'^%@])")

@@ -12,8 +12,9 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
-Status = Literal["taliban", "government", "contested", "unknown"]
-STATUSES: tuple[str, ...] = ("taliban", "contested", "government", "unknown")
+Status = Literal["taliban", "government", "resistance", "contested", "unknown"]
+#: Legend order; the colours and labels are the theatre's (``data/theatre.json``).
+STATUSES: tuple[str, ...] = ("taliban", "contested", "government", "resistance", "unknown")
 
 ClaimKind = Literal["captured", "recaptured", "contested", "held"]
 CLAIM_KINDS: tuple[str, ...] = ("captured", "recaptured", "contested", "held")

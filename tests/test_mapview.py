@@ -40,9 +40,9 @@ def model():
     return model_from_claims(claims)
 
 
-def test_palette_has_four_distinct_colours_for_the_four_statuses() -> None:
+def test_palette_has_a_distinct_colour_for_every_status() -> None:
     assert set(mapview.COLORS) == set(STATUSES)
-    assert len({c.lower() for c in mapview.COLORS.values()}) == 4
+    assert len({c.lower() for c in mapview.COLORS.values()}) == len(STATUSES)
     assert all(mapview.COLORS[s] in mapview.legend_html() for s in STATUSES)
     assert all(mapview.LABELS[s] in mapview.legend_html() for s in STATUSES)
     assert "Unconfirmed" in mapview.legend_html()
@@ -65,7 +65,8 @@ def test_summary_counts_and_capitals_line(model) -> None:
     assert list(counts) == list(STATUSES)
     assert sum(counts.values()) == 34
     # Ghazni and Kandahar taken; Herat contested (a crossing fell); Kabul held.
-    assert counts == {"taliban": 2, "contested": 1, "government": 1, "unknown": 30}
+    assert counts == {"taliban": 2, "contested": 1, "government": 1, "resistance": 0,
+                      "unknown": 30}
     assert mapview.capitals_held(states) == counts["taliban"]
     assert mapview.capitals_line(states) == (
         f"{counts['taliban']} of 34 provincial capitals held by the Taliban"
@@ -213,3 +214,12 @@ def test_base_map_links_only_bundled_assets() -> None:
     assert "cdn" not in page.lower()
     assert "https://" not in page
     assert "window.cmShapes" in page
+
+
+def test_every_status_of_the_theatre_has_a_colour_and_label_in_the_legend() -> None:
+    from geo.theatre import load_theatre
+
+    theatre = load_theatre()
+    assert set(theatre.status_ids) == set(STATUSES)
+    assert "resistance" in theatre.status_ids
+    assert mapview.COLORS["resistance"] in mapview.legend_html()
