@@ -119,7 +119,7 @@ def normalised_text(text: str) -> str:
 
     Examples
     --------
-    >>> normalised_text("Farah  fell\n\n\nto the\u00a0Taliban. ")
+    >>> normalised_text("Farah  fell\\n\\n\\nto the\\u00a0Taliban. ")
     'Farah fell to the Taliban.'
     """
     return " ".join(unicodedata.normalize("NFC", text).split())
