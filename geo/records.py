@@ -108,7 +108,12 @@ class Document:
         The same article with other whitespace, reflowed lines, or read from Markdown or
         HTML instead of plain text has the same hash, so it is stored once.
         """
-        return hashlib.sha256(normalised_text(self.text).encode("utf-8")).hexdigest()
+        return content_hash_of(self.text)
+
+
+def content_hash_of(text: str) -> str:
+    """Return the SHA-256 (hex) of :func:`normalised_text` of ``text``."""
+    return hashlib.sha256(normalised_text(text).encode("utf-8")).hexdigest()
 
 
 def normalised_text(text: str) -> str:

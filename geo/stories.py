@@ -30,6 +30,7 @@ existed is hashed once from its text when the index first meets it.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import TYPE_CHECKING
 
@@ -37,7 +38,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from geo import store
-from geo.records import Document
+from geo.records import Document, content_hash_of
 
 if TYPE_CHECKING:  # datasketch is imported lazily: only ingest needs it
     from datasketch import MinHash, MinHashLSH
@@ -354,3 +355,47 @@ def doc_id_of(conn: sa.Connection, content_hash: str) -> int:
     docs = store.documents
     return conn.execute(sa.select(docs.c.doc_id)
                         .where(docs.c.content_hash == content_hash)).scalar_one()
+
+
+# --- migrating databases stored with the old hash ------------------------------------------
+
+
+def rehash_documents(conn: sa.Connection) -> dict[str, int]:
+    """Recompute every stored document's content hash over its normalised text.
+
+    For a database stored before the hash was normalised (the migration that brings it to
+    this version calls it). Documents that turn out to be variants of an earlier one (the
+    same normalised text) are kept, linked to the earlier one's story, and given a hash no
+    text has (so re-ingesting the text matches the earlier one): nothing is deleted.
+
+    Returns
+    -------
+    dict
+        ``{"documents": n, "changed": hashes changed, "variants": variants linked}``.
+    """
+    docs = store.documents
+    rows = conn.execute(sa.select(docs.c.doc_id, docs.c.text, docs.c.content_hash,
+                                  docs.c.story_id).order_by(docs.c.doc_id)).all()
+    # Two passes: a temporary unique value first, so no update collides with a stored hash.
+    for doc_id, *_ in rows:
+        conn.execute(sa.update(docs).where(docs.c.doc_id == doc_id)
+                     .values(content_hash=f"rehash-{doc_id}"))
+    first: dict[str, tuple[int, int | None]] = {}
+    changed = variants = 0
+    for doc_id, text, old, story_id in rows:
+        new = content_hash_of(text)
+        values: dict[str, object] = {"content_hash": new}
+        if new in first:
+            root_id, root_story = first[new]
+            values = {"content_hash": _variant_hash(new, doc_id),
+                      "story_id": root_story if root_story is not None else root_id}
+            variants += 1
+        else:
+            first[new] = (doc_id, story_id)
+        changed += values["content_hash"] != old
+        conn.execute(sa.update(docs).where(docs.c.doc_id == doc_id).values(**values))
+    return {"documents": len(rows), "changed": changed, "variants": variants}
+
+
+def _variant_hash(content_hash: str, doc_id: int) -> str:
+    return hashlib.sha256(f"variant {doc_id} of {content_hash}".encode()).hexdigest()

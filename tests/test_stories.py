@@ -498,3 +498,26 @@ def test_near_copies_are_linked_and_counted_once_on_postgresql():
         assert _farah(load_model(PG_URL)) == "contested"
     finally:
         empty()
+
+
+# --- migrating old hashes ------------------------------------------------------------------
+
+
+def test_rehashing_an_old_database_links_variants_and_deletes_nothing(engine):
+    import hashlib
+
+    texts = {"a.txt": TALIBAN_BODY, "b.txt": TALIBAN_BODY.replace("\n\n", "\n\n\n"),
+             "c.txt": GOVERNMENT}
+    with engine.begin() as conn:
+        for name, text in texts.items():  # stored as the old version did: raw-text hashes
+            conn.execute(sa.insert(store.documents).values(
+                content_hash=hashlib.sha256(text.encode()).hexdigest(), name=name, source="",
+                title="", published=DAY, text=text, ingested_at=dt.datetime(2026, 1, 1)))
+        counts = stories.rehash_documents(conn)
+    assert counts == {"documents": 3, "changed": 3, "variants": 1}
+    docs = _documents(engine)
+    assert docs["a.txt"]["content_hash"] == Document("x", TALIBAN_BODY, DAY).content_hash
+    assert docs["b.txt"]["story_id"] == docs["a.txt"]["doc_id"]
+    assert docs["c.txt"]["story_id"] is None
+    # the variant's text now matches the first document: skipped
+    assert ingest_document(engine, Document("d.txt", texts["b.txt"], DAY)) is None
