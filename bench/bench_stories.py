@@ -12,6 +12,7 @@ among the copies (must be all).
 
 from __future__ import annotations
 
+import random
 import time
 
 from _corpus import source_texts
@@ -60,7 +61,7 @@ def lsh_links(texts: dict[str, str]) -> list[tuple[str, str, float]]:
     """Return the (a, b, estimated similarity) pairs the StoryIndex links."""
     index = stories.StoryIndex()
     ids = {name: i for i, name in enumerate(sorted(texts))}
-    sigs = {name: stories.minhash_of(texts[name]) for name in ids}
+    sigs = {name: stories.minhash_of(texts[name], index.template) for name in ids}
     for name, i in ids.items():
         index.add(i, sigs[name])
     names = {i: name for name, i in ids.items()}
@@ -122,6 +123,28 @@ def main() -> None:
     lengths = sorted(len(stories.shingles(t)) for t in texts.values())
     print(f"shingles per report: min {lengths[0]}, median {lengths[len(lengths) // 2]}, "
           f"max {lengths[-1]}")
+    scale()
+
+
+def scale(n: int = 2000) -> None:
+    """Time what ingest pays per document for an index of ``n`` stored documents."""
+    rng = random.Random(1)
+    words = [f"w{i}" for i in range(5000)]
+    index = stories.StoryIndex()
+    t0 = time.perf_counter()
+    blobs = [stories.signature_bytes(stories.minhash_of(" ".join(rng.choices(words, k=200)),
+                                                        index.template)) for _ in range(n)]
+    t1 = time.perf_counter()
+    for i, blob in enumerate(blobs):
+        index.add(i, stories.minhash_from_bytes(blob, index.template))
+    t2 = time.perf_counter()
+    probe = stories.minhash_of(" ".join(rng.choices(words, k=200)), index.template)
+    for _ in range(100):
+        index.matches(probe)
+    t3 = time.perf_counter()
+    print(f"\n{n} made-up 200-word texts: hashing {(t1 - t0) / n * 1e3:.2f} ms each; "
+          f"loading {n} stored signatures into an index {t2 - t1:.2f} s; "
+          f"a query {(t3 - t2) / 100 * 1e3:.2f} ms")
 
 
 if __name__ == "__main__":

@@ -93,11 +93,26 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-def minhash_of(text: str) -> MinHash:
-    """Return the MinHash signature of ``text``'s shingles (an empty MinHash for no words)."""
+def new_minhash(template: MinHash | None = None) -> MinHash:
+    """Return an empty MinHash; with a ``template``, sharing its permutations.
+
+    Making the permutations is most of a MinHash's cost (0.7 ms against 0.01 ms with a
+    template's), so an index keeps one template for all the signatures it makes.
+    """
     from datasketch import MinHash
 
-    mh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+    if template is None:
+        return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME,
+                   permutations=template.permutations)
+
+
+def minhash_of(text: str, template: MinHash | None = None) -> MinHash:
+    """Return the MinHash signature of ``text``'s shingles (an empty MinHash for no words).
+
+    ``template``: see :func:`new_minhash`.
+    """
+    mh = new_minhash(template)
     mh.update_batch([s.encode("utf-8") for s in sorted(shingles(text))])
     return mh
 
@@ -107,12 +122,18 @@ def signature_bytes(mh: MinHash) -> bytes:
     return np.asarray(mh.hashvalues, dtype="<u4").tobytes()
 
 
-def minhash_from_bytes(data: bytes) -> MinHash:
-    """Return the MinHash whose hash values :func:`signature_bytes` stored."""
+def minhash_from_bytes(data: bytes, template: MinHash | None = None) -> MinHash:
+    """Return the MinHash whose hash values :func:`signature_bytes` stored.
+
+    ``template``: see :func:`new_minhash`.
+    """
     from datasketch import MinHash
 
     values = np.frombuffer(data, dtype="<u4").astype(np.uint32)
-    return MinHash(num_perm=len(values), seed=SEED, hashvalues=values, scheme=SCHEME)
+    if template is None:
+        return MinHash(seed=SEED, hashvalues=values, scheme=SCHEME)
+    return MinHash(seed=SEED, hashvalues=values, scheme=SCHEME,
+                   permutations=template.permutations)
 
 
 def similarity(a: MinHash, b: MinHash) -> float:
@@ -135,6 +156,7 @@ class StoryIndex:
         from datasketch import MinHashLSH
 
         self.threshold = threshold
+        self.template = new_minhash()  # its permutations are shared by every signature
         self._lsh: MinHashLSH = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
         self._signatures: dict[int, MinHash] = {}
 
@@ -159,7 +181,7 @@ class StoryIndex:
             query = sa.select(table.c.doc_id, table.c.minhash).where(
                 table.c.doc_id.in_(new[i : i + 500]))
             for doc_id, data in conn.execute(query):
-                self.add(doc_id, minhash_from_bytes(data))
+                self.add(doc_id, minhash_from_bytes(data, self.template))
         _backfill(conn, self)
 
     def add(self, doc_id: int, mh: MinHash) -> None:
@@ -200,7 +222,7 @@ def _backfill(conn: sa.Connection, index: StoryIndex) -> None:
         .order_by(docs.c.doc_id)
     )
     for doc_id, text in conn.execute(missing).all():
-        mh = minhash_of(text)
+        mh = minhash_of(text, index.template)
         conn.execute(sa.insert(table).values(doc_id=doc_id, minhash=signature_bytes(mh)))
         index.add(doc_id, mh)
 
@@ -225,7 +247,7 @@ def assign(conn: sa.Connection, doc_id: int, text: str,
         index = StoryIndex.load(conn)
     else:
         index.refresh(conn)
-    mh = minhash_of(text)
+    mh = minhash_of(text, index.template)
     story = None
     matches = index.matches(mh, exclude=doc_id)
     if matches:
