@@ -191,6 +191,10 @@ class StoryIndex:
         self._signatures[doc_id] = mh
         self._lsh.insert(doc_id, mh)
 
+    def signature(self, doc_id: int) -> MinHash:
+        """Return an indexed document's signature."""
+        return self._signatures[doc_id]
+
     def remove(self, doc_id: int) -> None:
         """Forget one document."""
         if self._signatures.pop(doc_id, None) is not None:
@@ -223,8 +227,22 @@ def _backfill(conn: sa.Connection, index: StoryIndex) -> None:
     )
     for doc_id, text in conn.execute(missing).all():
         mh = minhash_of(text, index.template)
-        conn.execute(sa.insert(table).values(doc_id=doc_id, minhash=signature_bytes(mh)))
+        _insert_signature(conn, doc_id, signature_bytes(mh))
         index.add(doc_id, mh)
+
+
+def _insert_signature(conn: sa.Connection, doc_id: int, blob: bytes) -> None:
+    """Store a signature unless another writer just stored it (two backfills racing)."""
+    table = store.document_minhash
+    values = {"doc_id": doc_id, "minhash": blob}
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        conn.execute(pg_insert(table).values(**values).on_conflict_do_nothing())
+    elif conn.dialect.name == "sqlite":
+        conn.execute(sa.insert(table).prefix_with("OR IGNORE").values(**values))
+    else:
+        conn.execute(sa.insert(table).values(**values))
 
 
 # --- SQL helpers ---------------------------------------------------------------------------
@@ -253,8 +271,7 @@ def assign(conn: sa.Connection, doc_id: int, text: str,
     if matches:
         story = _story_root(conn, [d for d, _ in matches])
     conn.execute(sa.delete(store.document_minhash).where(store.document_minhash.c.doc_id == doc_id))
-    conn.execute(sa.insert(store.document_minhash).values(doc_id=doc_id,
-                                                          minhash=signature_bytes(mh)))
+    _insert_signature(conn, doc_id, signature_bytes(mh))
     conn.execute(sa.update(store.documents).where(store.documents.c.doc_id == doc_id)
                  .values(story_id=story))
     index.add(doc_id, mh)
@@ -416,7 +433,33 @@ def rehash_documents(conn: sa.Connection) -> dict[str, int]:
             first[new] = (doc_id, story_id)
         changed += values["content_hash"] != old
         conn.execute(sa.update(docs).where(docs.c.doc_id == doc_id).values(**values))
-    return {"documents": len(rows), "changed": changed, "variants": variants}
+    return {"documents": len(rows), "changed": changed, "variants": variants,
+            "copies": link_stories(conn)}
+
+
+def link_stories(conn: sa.Connection) -> int:
+    """Link every stored near-copy to the story of an earlier document; return how many.
+
+    For a database stored before stories were kept (a migration step): documents are
+    taken in ``doc_id`` order, each compared with the earlier ones only, as ingest would
+    have done. Signatures missing are computed and stored. Links already made are kept.
+    """
+    docs = store.documents
+    index = StoryIndex.load(conn)
+    rows = conn.execute(sa.select(docs.c.doc_id, docs.c.story_id).order_by(docs.c.doc_id)).all()
+    story_of: dict[int, int | None] = dict(rows)
+    linked = 0
+    for doc_id, story_id in rows:
+        if story_id is not None:
+            continue
+        earlier = [d for d, _ in index.matches(index.signature(doc_id), exclude=doc_id)
+                   if d < doc_id]
+        if earlier:
+            root = story_of[earlier[0]] if story_of[earlier[0]] is not None else earlier[0]
+            story_of[doc_id] = root
+            conn.execute(sa.update(docs).where(docs.c.doc_id == doc_id).values(story_id=root))
+            linked += 1
+    return linked
 
 
 def _variant_hash(content_hash: str, doc_id: int) -> str:

@@ -275,6 +275,26 @@ def test_the_index_is_rebuilt_from_stored_signatures_and_backfills_missing_ones(
     assert rebuilt == stored
 
 
+def _backfill_twice(engine) -> int:
+    """Two writers' indexes both backfill an old document's signature: one row, no error."""
+    with engine.begin() as conn:
+        conn.execute(sa.delete(store.document_minhash))
+        first, second = stories.StoryIndex(), stories.StoryIndex()
+        first.refresh(conn)
+        # the second writer looked for missing signatures before the first stored its own
+        conn.execute(sa.delete(store.document_minhash))
+        second.refresh(conn)
+        first_blob = stories.signature_bytes(first.signature(min(first._signatures)))
+        stories._insert_signature(conn, min(first._signatures), first_blob)
+        return conn.execute(sa.select(sa.func.count()).select_from(
+            store.document_minhash)).scalar_one()
+
+
+def test_a_signature_stored_by_two_backfills_is_kept_once(engine):
+    ingest_document(engine, Document("a.txt", TALIBAN, DAY), extractor="rules")
+    assert _backfill_twice(engine) == 1
+
+
 def test_the_batch_index_forgets_a_deleted_document(engine):
     index = stories.StoryIndex()
     ingest_document(engine, Document("a.txt", TALIBAN, DAY), extractor="rules",
@@ -496,6 +516,7 @@ def test_near_copies_are_linked_and_counted_once_on_postgresql():
         docs = _documents(engine)
         assert docs["wire.txt"]["story_id"] == docs["t.txt"]["doc_id"]
         assert _farah(load_model(PG_URL)) == "contested"
+        assert _backfill_twice(engine) == 3
     finally:
         empty()
 
@@ -507,17 +528,21 @@ def test_rehashing_an_old_database_links_variants_and_deletes_nothing(engine):
     import hashlib
 
     texts = {"a.txt": TALIBAN_BODY, "b.txt": TALIBAN_BODY.replace("\n\n", "\n\n\n"),
-             "c.txt": GOVERNMENT}
+             "c.txt": GOVERNMENT, "d.txt": TALIBAN_OTHER_OUTLET}
     with engine.begin() as conn:
         for name, text in texts.items():  # stored as the old version did: raw-text hashes
             conn.execute(sa.insert(store.documents).values(
                 content_hash=hashlib.sha256(text.encode()).hexdigest(), name=name, source="",
                 title="", published=DAY, text=text, ingested_at=dt.datetime(2026, 1, 1)))
         counts = stories.rehash_documents(conn)
-    assert counts == {"documents": 3, "changed": 3, "variants": 1}
+        signatures = conn.execute(sa.select(sa.func.count()).select_from(
+            store.document_minhash)).scalar_one()
+    assert counts == {"documents": 4, "changed": 4, "variants": 1, "copies": 1}
+    assert signatures == 4
     docs = _documents(engine)
     assert docs["a.txt"]["content_hash"] == Document("x", TALIBAN_BODY, DAY).content_hash
     assert docs["b.txt"]["story_id"] == docs["a.txt"]["doc_id"]
     assert docs["c.txt"]["story_id"] is None
+    assert docs["d.txt"]["story_id"] == docs["a.txt"]["doc_id"]
     # the variant's text now matches the first document: skipped
-    assert ingest_document(engine, Document("d.txt", texts["b.txt"], DAY)) is None
+    assert ingest_document(engine, Document("e.txt", texts["b.txt"], DAY)) is None
