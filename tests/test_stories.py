@@ -546,3 +546,12 @@ def test_rehashing_an_old_database_links_variants_and_deletes_nothing(engine):
     assert docs["d.txt"]["story_id"] == docs["a.txt"]["doc_id"]
     # the variant's text now matches the first document: skipped
     assert ingest_document(engine, Document("e.txt", texts["b.txt"], DAY)) is None
+
+
+def test_the_cli_names_a_dropped_url(tmp_path):
+    html = ARTICLE_HTML.replace("https://news.example.com/2021/08/10/farah", "javascript:x()")
+    path = _write(tmp_path / "in", {"a.html": html})
+    result = _cli("ingest", str(path), "--db", str(tmp_path / "n.db"), "--engine", "rules")
+    assert result.exit_code == 0, result.output
+    assert "note: a.html: the URL 'javascript:x()' was dropped" in result.stderr
+    store.close_db(str(tmp_path / "n.db"))
