@@ -119,11 +119,15 @@ def ingest(
                                             "documents that carry none.")] = None,
     db: DbOption = None,
     engine_name: EngineOption = None,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="Update stored documents re-ingested with another date, title, URL "
+        "or outlet (their claims are extracted again).")] = False,
 ) -> None:
     """Ingest documents: extract their dated control claims into the database.
 
-    Each document is stored atomically; the same content twice is skipped. Exit code 3
-    means some documents were refused (the rest were ingested).
+    Each document is stored atomically; the same content twice (whitespace and format
+    aside) is skipped, unless --replace is given and its date or metadata changed. Exit
+    code 3 means some documents were refused (the rest were ingested).
     """
     from rich.progress import Progress
 
@@ -143,8 +147,15 @@ def ingest(
             progress.update(task, advance=1, description=f"{outcome.split(':')[0]} {name}")
 
         report = ingest_paths(engine, paths, default_date=default_date, on_document=advance,
-                              extractor=engine_name)
+                              extractor=engine_name, replace=replace)
     typer.echo(report.summary(), err=True)
+    for name in report.outdated:
+        typer.secho(f"skipped {name} (already stored; use --replace to update it)",
+                    fg=typer.colors.YELLOW, err=True)
+    for name in report.replaced:
+        typer.echo(f"replaced {name}", err=True)
+    for _, note in report.notes:
+        typer.secho(f"note: {note}", fg=typer.colors.YELLOW, err=True)
     for name, reason in report.refused:
         typer.secho(f"refused {name}: {reason}", fg=typer.colors.YELLOW, err=True)
     if report.refused:

@@ -8,7 +8,8 @@ Rules (also in the README):
    the outskirts) is about a *part*.
 2. **Seat evidence decides.** On a day with seat claims, each direction (Taliban, government,
    another armed group, or *contested* for attacks, sieges and denied claims) scores the sum,
-   over independent sources (documents), of that source's most confident claim.
+   over independent sources (stories: a document and its near-copies, see
+   :mod:`geo.stories`), of that source's most confident claim.
    The best score wins; if the runner-up between two sides scores at least 2/3 of it, the
    seat is ``contested``. Recaptures weigh exactly as much as captures.
    A Taliban capture → ``taliban``; a government recapture or hold → ``government``; an
@@ -36,7 +37,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from geo.records import Claim, State
@@ -73,11 +74,17 @@ def status_of(direction_: str) -> str:
     return direction_ if direction_ in ("taliban", "government", "contested") else "contested"
 
 
-def _score(claims: Iterable[Claim]) -> dict[str, float]:
-    """Return each direction's score: per source its best confidence, summed over sources."""
+def _score(claims: Iterable[Claim],
+           story_of: Mapping[str, str] | None = None) -> dict[str, float]:
+    """Return each direction's score: per source its best confidence, summed over sources.
+
+    A source is a story: ``story_of`` maps a document name to its story key, so the copies
+    of one wire story count once; a document it does not name is its own story.
+    """
+    stories = story_of or {}
     best: dict[tuple[str, str], float] = {}
     for c in claims:
-        key = (direction(c), c.document)
+        key = (direction(c), stories.get(c.document, c.document))
         best[key] = max(best.get(key, 0.0), c.confidence)
     scores: dict[str, float] = defaultdict(float)
     for (d, _), conf in best.items():
@@ -85,13 +92,14 @@ def _score(claims: Iterable[Claim]) -> dict[str, float]:
     return scores
 
 
-def decide(claims: Sequence[Claim]) -> tuple[str, float]:
+def decide(claims: Sequence[Claim],
+           story_of: Mapping[str, str] | None = None) -> tuple[str, float]:
     """Return the winning direction of a day's claims and its score.
 
     Two sides close in score (the runner-up at least 2/3 of the winner) give
-    ``contested``.
+    ``contested``. ``story_of``: see :func:`build_timeline`.
     """
-    scores = _score(claims)
+    scores = _score(claims, story_of)
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     winner, top = ranked[0]
     sides = [(d, s) for d, s in ranked if d != "contested"]
@@ -106,9 +114,9 @@ def _confirmed(status: str, holder: str, evidence: Sequence[Claim]) -> bool:
     return any(c.claimant != holder for c in evidence)
 
 
-def _confidence(evidence: Sequence[Claim]) -> float:
+def _confidence(evidence: Sequence[Claim], story_of: Mapping[str, str] | None = None) -> float:
     remaining = 1.0
-    for score in _score(evidence).values():
+    for score in _score(evidence, story_of).values():
         remaining *= 1.0 - min(score, 0.99)
     return round(min(0.99, 1.0 - remaining), 2)
 
@@ -124,12 +132,13 @@ class _Run:
     contrary: list[Claim] = field(default_factory=list)
 
 
-def _province_day(run: _Run, day_claims: list[Claim]) -> tuple[str, str, list, list]:
+def _province_day(run: _Run, day_claims: list[Claim],
+                  story_of: Mapping[str, str] | None = None) -> tuple[str, str, list, list]:
     """Return (status, holder, supporting, losing) for one province-day."""
     seat = [c for c in day_claims if is_seat_claim(c)]
     parts = [c for c in day_claims if not is_seat_claim(c)]
     if seat:
-        winner, _ = decide(seat)
+        winner, _ = decide(seat, story_of)
         status = status_of(winner)
         support = [c for c in seat if status == "contested" or direction(c) == winner]
         losing = [c for c in seat if c not in support]
@@ -148,38 +157,41 @@ def _province_day(run: _Run, day_claims: list[Claim]) -> tuple[str, str, list, l
     return base, run.holder, parts, []
 
 
-def _place_day(run: _Run, day_claims: list[Claim]) -> tuple[str, str, list, list]:
-    winner, _ = decide(day_claims)
+def _place_day(run: _Run, day_claims: list[Claim],
+               story_of: Mapping[str, str] | None = None) -> tuple[str, str, list, list]:
+    winner, _ = decide(day_claims, story_of)
     status = status_of(winner)
     support = [c for c in day_claims if status == "contested" or direction(c) == winner]
     return status, winner, support, [c for c in day_claims if c not in support]
 
 
-def _walk(claims: list[Claim], key: str, level: str, step) -> list[tuple[dt.date, State]]:
+def _walk(claims: list[Claim], key: str, level: str, step,
+          story_of: Mapping[str, str] | None = None) -> list[tuple[dt.date, State]]:
     """Return (day, state) for each day with evidence about one key, in day order."""
     by_day: dict[dt.date, list[Claim]] = defaultdict(list)
     for c in claims:
         by_day[c.event_date].append(c)
     run, out = _Run(), []
     for day in sorted(by_day):
-        status, holder, support, losing = step(run, by_day[day])
+        status, holder, support, losing = step(run, by_day[day], story_of)
         if status != run.status or holder != run.holder:
             run = _Run(status, holder, day, list(support), list(losing))
         else:
             run.evidence.extend(support)
             run.contrary.extend(losing)
-        out.append((day, _freeze(run, key, level)))
+        out.append((day, _freeze(run, key, level, story_of)))
     return out
 
 
-def _freeze(run: _Run, key: str, level: str) -> State:
+def _freeze(run: _Run, key: str, level: str,
+            story_of: Mapping[str, str] | None = None) -> State:
     evidence = sorted(run.evidence, key=lambda c: (-c.confidence, c.event_date))
     return State(
         key=key,
         level=level,
         status=run.status,
         since=run.since,
-        confidence=_confidence(run.evidence),
+        confidence=_confidence(run.evidence, story_of),
         confirmed=_confirmed(run.status, run.holder, run.evidence),
         evidence=tuple(evidence[:MAX_EVIDENCE]),
         contrary=tuple(sorted(run.contrary, key=lambda c: -c.confidence)[:MAX_EVIDENCE]),
@@ -227,11 +239,14 @@ def _lookup(changes: list[tuple[dt.date, State]], day: dt.date, key: str, level:
     return changes[i - 1][1]
 
 
-def build_timeline(claims: Iterable[Claim]) -> Timeline:
+def build_timeline(claims: Iterable[Claim],
+                   story_of: Mapping[str, str] | None = None) -> Timeline:
     """Return the :class:`Timeline` of every province and place from ``claims``.
 
     Claims without a province (places outside Afghanistan) are ignored. Cost grows
-    linearly with the number of claims (plus sorting by day).
+    linearly with the number of claims (plus sorting by day). ``story_of`` maps a document
+    name (``Claim.document``) to its story key (:func:`geo.stories.story_of_documents`):
+    the copies of one story count as one source; without it each document is a source.
 
     Examples
     --------
@@ -258,6 +273,7 @@ def build_timeline(claims: Iterable[Claim]) -> Timeline:
             place_claims.setdefault(c.place_id, c)
         first = c.event_date if first is None or c.event_date < first else first
         last = c.event_date if last is None or c.event_date > last else last
-    provinces = {iso: _walk(cs, iso, "province", _province_day) for iso, cs in by_province.items()}
-    places = {pid: _walk(cs, pid, "place", _place_day) for pid, cs in by_place.items()}
+    provinces = {iso: _walk(cs, iso, "province", _province_day, story_of)
+                 for iso, cs in by_province.items()}
+    places = {pid: _walk(cs, pid, "place", _place_day, story_of) for pid, cs in by_place.items()}
     return Timeline(provinces, places, place_claims, first, last)

@@ -10,18 +10,21 @@ instead of raising them, so one bad file does not stop a batch.
 from __future__ import annotations
 
 import codecs
+import csv
 import datetime as dt
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from geo.errors import DocumentError
 from geo.records import Document
-from geo.settings import max_document_bytes
+from geo.settings import DATA_DIR, max_document_bytes
 
-__all__ = ["FORMATS", "parse_published", "parse_text", "read_document", "read_documents"]
+__all__ = ["FORMATS", "clean_url", "load_outlets", "outlet_of", "parse_published",
+           "parse_text", "read_document", "read_documents"]
 
 #: Supported file extensions and the format each is read as.
 FORMATS: dict[str, str] = {
@@ -138,6 +141,109 @@ def _loose_date(text: str) -> dt.date | None:
     except (ValueError, OverflowError, TypeError):
         return None
     return parsed.date() if parsed is not None else None
+
+
+# --------------------------------------------------------------------------- metadata
+
+#: Known hosts and the outlet each names (``host,outlet``); see ``data/README.md``.
+OUTLETS_PATH = DATA_DIR / "outlets.csv"
+_URL_SCHEMES = ("http", "https")
+_MAX_URL = 2048
+_MAX_OUTLET = 200
+
+
+def clean_url(value: object, name: str) -> tuple[str, str | None]:
+    """Return a document's URL if it is an absolute http/https URL, else "" and why not.
+
+    Returns
+    -------
+    (str, str or None)
+        The URL (stripped) or "", and a note naming the document and the dropped value
+        (None when the URL is kept or there was none).
+
+    Examples
+    --------
+    >>> clean_url(" https://example.org/a ", "a.html")
+    ('https://example.org/a', None)
+    >>> clean_url("javascript:alert(1)", "a.html")[1]
+    "a.html: the URL 'javascript:alert(1)' was dropped: only http and https URLs are kept."
+    """
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        return "", None
+    shown = text if len(text) <= 80 else text[:77] + "..."
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    if parts is None or parts.scheme.lower() not in _URL_SCHEMES or not host:
+        why = "only http and https URLs are kept"
+    elif len(text) > _MAX_URL or any(c.isspace() or ord(c) < 32 for c in text):
+        why = f"a URL has no spaces or control characters and at most {_MAX_URL} characters"
+    else:
+        return text, None
+    return "", f"{name}: the URL {shown!r} was dropped: {why}."
+
+
+def load_outlets(path: Path = OUTLETS_PATH) -> dict[str, str]:
+    """Return the known hosts (lower case, without ``www.``) and their outlet names."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {row["host"].strip().lower().removeprefix("www."): row["outlet"].strip()
+                for row in csv.DictReader(handle) if row.get("host") and row.get("outlet")}
+
+
+def outlet_of(url: str, outlets: Mapping[str, str] | None = None) -> str:
+    """Return the outlet a URL's host names: a known host's outlet, else the bare host.
+
+    A host matches a known host or any of its subdomains, the longest match winning.
+
+    Examples
+    --------
+    >>> outlet_of("https://uk.reuters.com/article/x", {"reuters.com": "Reuters"})
+    'Reuters'
+    >>> outlet_of("https://www.example.org/a", {})
+    'example.org'
+    """
+    try:
+        host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    except ValueError:
+        return ""
+    table = load_outlets() if outlets is None else outlets
+    labels = host.split(".")
+    for i in range(len(labels) - 1):
+        outlet = table.get(".".join(labels[i:]))
+        if outlet:
+            return outlet
+    return host
+
+
+def _clean_outlet(value: object) -> str:
+    """An outlet name on one line, of bounded length."""
+    text = " ".join(value.split()) if isinstance(value, str) else ""
+    return text[:_MAX_OUTLET]
+
+
+def _source_metadata(name: str, url: object, outlet: object) -> tuple[str, str, tuple[str, ...]]:
+    """Return the document's URL, outlet and notes from what the format or a form gave.
+
+    The outlet given (``og:site_name``, the JSON Lines ``source``, a form field) wins;
+    otherwise the URL's host names it.
+    """
+    clean, note = clean_url(url, name)
+    named = _clean_outlet(outlet)
+    return clean, named or (outlet_of(clean) if clean else ""), (note,) if note else ()
+
+
+def _html_source(tree) -> tuple[str, str]:
+    """The article's URL (``og:url``, else ``rel=canonical``) and ``og:site_name``."""
+    def first(xpath: str) -> str:
+        values = [v.strip() for v in tree.xpath(xpath) if v.strip()]
+        return values[0] if values else ""
+
+    url = first("//meta[@property='og:url']/@content") or first(
+        "//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href")
+    return url, first("//meta[@property='og:site_name']/@content")
 
 
 # --------------------------------------------------------------------------- raw checks
@@ -312,11 +418,12 @@ def _html_fallback_text(tree) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _html(html: str) -> tuple[str | None, str, str]:
+def _html(html: str) -> tuple[str | None, str, str, tuple[str, str]]:
     import trafilatura
 
     tree = _html_tree(html)
     published = _html_date(tree) if tree is not None else None
+    source = _html_source(tree) if tree is not None else ("", "")
     metadata = trafilatura.extract_metadata(html)
     if published is None and metadata is not None and metadata.date:
         published = metadata.date
@@ -329,7 +436,7 @@ def _html(html: str) -> tuple[str | None, str, str]:
     title = (metadata.title if metadata is not None else "") or ""
     if not title and tree is not None:
         title = " ".join(tree.xpath("string(//title)").split())
-    return published, text or "", title
+    return published, text or "", title, source
 
 
 # --------------------------------------------------------------------------- documents
@@ -344,6 +451,8 @@ def _document(
     source: str,
     title: str = "",
     lenient: bool = False,
+    url: object = "",
+    outlet: object = "",
 ) -> Document:
     """Build a Document once the format is read: date precedence and the last checks."""
     text = text.strip()
@@ -357,7 +466,9 @@ def _document(
         date = check_published(default_date, name)
     else:
         raise DocumentError(f"{name} has no publication date.", hint=_DATE_HINT)
-    return Document(name=name, text=text, published=date, source=source, title=title.strip())
+    url, outlet, notes = _source_metadata(name, url, outlet)
+    return Document(name=name, text=text, published=date, source=source, title=title.strip(),
+                    url=url, outlet=outlet, notes=notes)
 
 
 def parse_text(
@@ -367,6 +478,8 @@ def parse_text(
     fmt: str = "txt",
     default_date: dt.date | None = None,
     source: str = "",
+    url: str = "",
+    outlet: str = "",
 ) -> Document:
     """Turn the raw content of one document into a :class:`~geo.records.Document`.
 
@@ -382,6 +495,11 @@ def parse_text(
         The publication date when the document does not give one.
     source : str, default ""
         Where the document comes from (a URL or a path).
+    url, outlet : str, default ""
+        The article's URL and outlet given with it (the Paste tab's form); they win over
+        what the document says (HTML ``og:url``/``rel=canonical``, ``og:site_name``). A URL
+        that is not http/https is dropped with a note in ``Document.notes``; without an
+        outlet the URL's host names it (``data/outlets.csv``).
 
     Returns
     -------
@@ -415,14 +533,16 @@ def parse_text(
     _check_not_empty(text, name)
     if fmt == "txt":
         header, body = split_date_header(text)
-        return _document(body, name, header, default_date=default_date, source=source)
+        return _document(body, name, header, default_date=default_date, source=source,
+                         url=url, outlet=outlet)
     if fmt == "md":
         published, body, title = _markdown(text)
         return _document(
-            body, name, published, default_date=default_date, source=source, title=title
+            body, name, published, default_date=default_date, source=source, title=title,
+            url=url, outlet=outlet,
         )
     if fmt == "html":
-        published, body, title = _html(text)
+        published, body, title, (page_url, site_name) = _html(text)
         return _document(
             _normalise(body),
             name,
@@ -431,6 +551,8 @@ def parse_text(
             source=source,
             title=title,
             lenient=True,
+            url=url or page_url,
+            outlet=outlet or site_name,
         )
     raise DocumentError(f"{name}: unknown format {fmt!r}.", hint="use one of 'txt', 'md' or 'html'")
 
@@ -454,7 +576,7 @@ def _jsonl_document(
     body = _normalise(record["text"])
     _check_binary(body, name)
     _check_not_empty(body, name)
-    url = str(record.get("url") or "")
+    url, _ = clean_url(record.get("url"), name)
     published = record.get("date")
     return _document(
         body,
@@ -463,6 +585,8 @@ def _jsonl_document(
         default_date=default_date,
         source=url or str(path),
         title=str(record.get("title") or ""),
+        url=record.get("url"),
+        outlet=record.get("source"),
     )
 
 

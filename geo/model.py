@@ -8,6 +8,7 @@ the exports and the app all work from the returned :class:`ControlModel`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from geo import store
@@ -43,17 +44,29 @@ class ControlModel:
 
 
 def model_from_claims(claims: list[Claim], counts: list[CountStatement] | None = None,
-                      version: str = "") -> ControlModel:
-    """Return the model of an in-memory list of claims (pure: no database)."""
+                      version: str = "",
+                      story_of: Mapping[str, str] | None = None) -> ControlModel:
+    """Return the model of an in-memory list of claims (pure: no database).
+
+    ``story_of`` maps a document name to its story key, so near-copies of one story count
+    as one source (see :func:`geo.control.build_timeline`).
+    """
     provinces = {row["iso_3166_2"]: row for row in load_province_table()}
-    return ControlModel(claims, counts or [], build_timeline(claims), provinces, version)
+    return ControlModel(claims, counts or [], build_timeline(claims, story_of), provinces,
+                        version)
 
 
 def load_model(db: str | None = None) -> ControlModel:
-    """Return the model of the database ``db`` (default: settings.DB)."""
+    """Return the model of the database ``db`` (default: settings.DB).
+
+    Sources are counted by story: the stored near-copies of one article count once.
+    """
+    from geo.stories import story_of_documents
+
     engine = store.open_db(db)
     with engine.connect() as conn:
         version = store.data_version(conn)
         claims = store.load_claims(conn)
         counts = store.load_counts(conn)
-    return model_from_claims(claims, counts, version)
+        story_of = story_of_documents(conn)
+    return model_from_claims(claims, counts, version, story_of)

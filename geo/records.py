@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
@@ -88,6 +89,7 @@ class Document:
     ``url`` is the article's own address (``og:url``, ``rel=canonical``, the JSON Lines
     ``url`` field or a form field; http/https only) and ``outlet`` who published it (the
     URL's host, ``og:site_name``, the JSON Lines ``source`` field or a form field).
+    ``notes`` says what the reader dropped (a URL that is not http/https), for the report.
     """
 
     name: str
@@ -98,10 +100,35 @@ class Document:
     url: str = ""
     outlet: str = ""
 
+    notes: tuple[str, ...] = ()
+
     @property
     def content_hash(self) -> str:
-        """Return the SHA-256 of the text: the same content ingested twice is a no-op."""
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        """Return the SHA-256 of the normalised text (see :func:`normalised_text`).
+
+        The same article with other whitespace, reflowed lines, or read from Markdown or
+        HTML instead of plain text has the same hash, so it is stored once.
+        """
+        return content_hash_of(self.text)
+
+
+def content_hash_of(text: str) -> str:
+    """Return the SHA-256 (hex) of :func:`normalised_text` of ``text``."""
+    return hashlib.sha256(normalised_text(text).encode("utf-8")).hexdigest()
+
+
+def normalised_text(text: str) -> str:
+    """Return the text as the content hash sees it: NFC, every whitespace run one space.
+
+    Markup is already gone (the readers strip it); line breaks count as spaces so reflowed
+    lines and different blank lines between paragraphs give the same text.
+
+    Examples
+    --------
+    >>> normalised_text("Farah  fell\\n\\n\\nto the\\u00a0Taliban. ")
+    'Farah fell to the Taliban.'
+    """
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 @dataclass(frozen=True, slots=True)

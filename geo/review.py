@@ -142,6 +142,8 @@ def read_upload(
     *,
     default_date: dt.date | None = None,
     max_bytes: int | None = None,
+    url: str = "",
+    outlet: str = "",
 ) -> list[Document | DocumentError]:
     """Read an uploaded file into documents, refusals included (one per JSON Lines line).
 
@@ -155,6 +157,9 @@ def read_upload(
         The publication date of documents that do not give one.
     max_bytes
         Refuse a file larger than this (the page's upload limit).
+    url, outlet
+        The article's URL and outlet given in a form (as for :func:`read_pasted`); not
+        used for JSON Lines, whose lines carry their own.
 
     Returns
     -------
@@ -179,7 +184,8 @@ def read_upload(
         ]
     if fmt != "jsonl":
         try:
-            return [parse_text(data, name, fmt=fmt, default_date=default_date, source=name)]
+            return [parse_text(data, name, fmt=fmt, default_date=default_date, source=name,
+                               url=url, outlet=outlet)]
         except DocumentError as err:
             return [err]
     with tempfile.TemporaryDirectory(prefix="controlmap-upload-") as folder:
@@ -195,9 +201,14 @@ def read_upload(
 
 
 def read_pasted(
-    text: str, name: str = "pasted.txt", *, fmt: str = "txt", default_date: dt.date | None = None
+    text: str, name: str = "pasted.txt", *, fmt: str = "txt", default_date: dt.date | None = None,
+    url: str = "", outlet: str = "",
 ) -> Document:
     """Turn pasted text into a document.
+
+    ``url`` and ``outlet`` are the Paste tab's form fields: they win over what the text
+    says (an HTML page's ``og:url`` and ``og:site_name``); a URL that is not http/https is
+    dropped with a note in ``Document.notes``; without an outlet the URL's host names it.
 
     Raises
     ------
@@ -206,7 +217,8 @@ def read_pasted(
         in the future.
     """
     name = name.strip() or "pasted.txt"
-    return parse_text(text, name, fmt=fmt, default_date=default_date, source=name)
+    return parse_text(text, name, fmt=fmt, default_date=default_date, source=name, url=url,
+                      outlet=outlet)
 
 
 # --- tables --------------------------------------------------------------------------------

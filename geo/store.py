@@ -65,6 +65,17 @@ documents = sa.Table(
     sa.Index("ix_documents_content_hash", "content_hash", unique=True),
 )
 
+# Added with stories (geo/stories.py, schema version 2): each document's MinHash signature,
+# so the near-copy index is rebuilt without rehashing every text.
+document_minhash = sa.Table(
+    "document_minhash",
+    metadata,
+    sa.Column("doc_id", sa.Integer, sa.ForeignKey("documents.doc_id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("minhash", sa.LargeBinary, nullable=False),
+)
+
+
 def _document_column(*, nullable: bool) -> sa.Column:
     """Return the ``doc_id`` column that ties a row to its document (deleted with it)."""
     return sa.Column("doc_id", sa.Integer, sa.ForeignKey("documents.doc_id", ondelete="CASCADE"),

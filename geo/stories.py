@@ -1,0 +1,466 @@
+"""Stories: near-copies of one article (syndicated wire copy, a line added) grouped as one.
+
+Wire copy republished by many outlets is the normal case in war reporting, and the control
+model must count a story once however many outlets print it (see ``_score`` in
+:mod:`geo.control`). Exact copies (the same normalised text, see
+:func:`geo.records.normalised_text`) are already one document; this module finds the
+*near* copies.
+
+How: each document's text becomes a set of word shingles (:data:`SHINGLE_WORDS`
+consecutive case-folded words), summarised by a MinHash signature (:data:`NUM_PERM`
+permutations, from ``datasketch``). A :class:`StoryIndex` owns a MinHash LSH over the stored
+signatures and proposes candidates; a candidate is a copy when the estimated Jaccard
+similarity of the two shingle sets is at least :data:`THRESHOLD`. A near-copy is stored
+(it is another outlet's article, with its own URL and outlet) and linked to its original:
+``documents.story_id`` is the ``doc_id`` of the story's first stored document, and the
+original's ``story_id`` stays NULL.
+
+Why 5 words and 0.6: measured on the seed, the 58 dev reports and the 35 demo reports
+(``bench/bench_stories.py``, figures in ``bench/README.md``). Different real reports, even
+about the same event on the same day, share few 5-word runs: the closest pair has
+J = 0.074. The reports are short (median ~190 shingles), so furniture weighs: another
+outlet's header and credit line plus one added sentence brings a median report to ~0.7 and
+the shortest below 0.5; at 0.8, 53 of 94 such copies would be missed, at 0.6 two (the two
+shortest reports). 0.6 sits far from the real pairs and catches nearly every copy.
+
+Signatures are stored in the ``document_minhash`` table (:data:`geo.store.document_minhash`)
+so the index is rebuilt without rehashing every text; a document stored before this table
+existed is hashed once from its text when the index first meets it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+import sqlalchemy as sa
+
+from geo import store
+from geo.records import Document, content_hash_of
+
+if TYPE_CHECKING:  # datasketch is imported lazily: only ingest needs it
+    from datasketch import MinHash, MinHashLSH
+
+#: Words per shingle: long enough that two different reports rarely share one by chance.
+SHINGLE_WORDS = 5
+#: Estimated Jaccard similarity of shingle sets at and above which two texts are one story:
+#: eight times the closest pair of different real reports (0.074), low enough for a short
+#: report with another outlet's header, credit line and an added sentence (see the module
+#: docstring).
+THRESHOLD = 0.6
+#: MinHash permutations: the estimate's standard error at J=0.6 is sqrt(.6*.4/128) ≈ 0.043.
+NUM_PERM = 128
+#: Fixed, with the scheme, so that signatures stored by one process compare with another's
+#: (datasketch 2's 32-bit scheme: signatures of other schemes cannot be compared).
+SEED = 1
+SCHEME = "affine32"
+_WORD = re.compile(r"\w+")
+
+
+# --- pure functions ------------------------------------------------------------------------
+
+
+def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
+    """Return the set of ``size``-word shingles of ``text`` (case-folded words).
+
+    A text shorter than ``size`` words is one shingle; a text without words has none.
+
+    Examples
+    --------
+    >>> sorted(shingles("The Taliban took Farah city today", 5))
+    ['taliban took farah city today', 'the taliban took farah city']
+    >>> shingles("Farah fell", 5)
+    {'farah fell'}
+    """
+    words = _WORD.findall(text.casefold())
+    if not words:
+        return set()
+    if len(words) <= size:
+        return {" ".join(words)}
+    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    """Return the exact Jaccard similarity of two shingle sets (0.0 when both are empty).
+
+    >>> jaccard({"a", "b"}, {"b", "c"})
+    0.3333333333333333
+    """
+    if not a and not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def new_minhash(template: MinHash | None = None) -> MinHash:
+    """Return an empty MinHash; with a ``template``, sharing its permutations.
+
+    Making the permutations is most of a MinHash's cost (0.7 ms against 0.01 ms with a
+    template's), so an index keeps one template for all the signatures it makes.
+    """
+    from datasketch import MinHash
+
+    if template is None:
+        return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME,
+                   permutations=template.permutations)
+
+
+def minhash_of(text: str, template: MinHash | None = None) -> MinHash:
+    """Return the MinHash signature of ``text``'s shingles (an empty MinHash for no words).
+
+    ``template``: see :func:`new_minhash`.
+    """
+    mh = new_minhash(template)
+    mh.update_batch([s.encode("utf-8") for s in sorted(shingles(text))])
+    return mh
+
+
+def signature_bytes(mh: MinHash) -> bytes:
+    """Return a MinHash's hash values as bytes (little-endian uint32), for storage."""
+    return np.asarray(mh.hashvalues, dtype="<u4").tobytes()
+
+
+def minhash_from_bytes(data: bytes, template: MinHash | None = None) -> MinHash:
+    """Return the MinHash whose hash values :func:`signature_bytes` stored.
+
+    ``template``: see :func:`new_minhash`.
+    """
+    from datasketch import MinHash
+
+    values = np.frombuffer(data, dtype="<u4").astype(np.uint32)
+    if template is None:
+        return MinHash(seed=SEED, hashvalues=values, scheme=SCHEME)
+    return MinHash(seed=SEED, hashvalues=values, scheme=SCHEME,
+                   permutations=template.permutations)
+
+
+def similarity(a: MinHash, b: MinHash) -> float:
+    """Return the estimated Jaccard similarity of two signatures."""
+    return float(a.jaccard(b))
+
+
+# --- the index -----------------------------------------------------------------------------
+
+
+class StoryIndex:
+    """An LSH index over the stored documents' MinHash signatures.
+
+    Keep one per batch (or per process): :meth:`refresh` brings it up to date with the
+    database cheaply (it reads only the signatures it has not seen, and forgets documents
+    that were deleted), so documents committed by another writer are seen too.
+    """
+
+    def __init__(self, threshold: float = THRESHOLD) -> None:
+        from datasketch import MinHashLSH
+
+        self.threshold = threshold
+        self.template = new_minhash()  # its permutations are shared by every signature
+        self._lsh: MinHashLSH = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        self._signatures: dict[int, MinHash] = {}
+
+    def __len__(self) -> int:
+        return len(self._signatures)
+
+    @classmethod
+    def load(cls, conn: sa.Connection, threshold: float = THRESHOLD) -> StoryIndex:
+        """Return an index of every stored document (hashing those without a signature)."""
+        index = cls(threshold)
+        index.refresh(conn)
+        return index
+
+    def refresh(self, conn: sa.Connection) -> None:
+        """Add the stored documents the index lacks and drop the ones no longer stored."""
+        table = store.document_minhash
+        stored_ids = set(conn.execute(sa.select(table.c.doc_id)).scalars())
+        for gone in set(self._signatures) - stored_ids:
+            self.remove(gone)
+        new = sorted(stored_ids - set(self._signatures))
+        for i in range(0, len(new), 500):
+            query = sa.select(table.c.doc_id, table.c.minhash).where(
+                table.c.doc_id.in_(new[i : i + 500]))
+            for doc_id, data in conn.execute(query):
+                self.add(doc_id, minhash_from_bytes(data, self.template))
+        _backfill(conn, self)
+
+    def add(self, doc_id: int, mh: MinHash) -> None:
+        """Index one document's signature (replacing an earlier one)."""
+        if doc_id in self._signatures:
+            self.remove(doc_id)
+        self._signatures[doc_id] = mh
+        self._lsh.insert(doc_id, mh)
+
+    def signature(self, doc_id: int) -> MinHash:
+        """Return an indexed document's signature."""
+        return self._signatures[doc_id]
+
+    def remove(self, doc_id: int) -> None:
+        """Forget one document."""
+        if self._signatures.pop(doc_id, None) is not None:
+            self._lsh.remove(doc_id)
+
+    def matches(self, mh: MinHash, exclude: int | None = None) -> list[tuple[int, float]]:
+        """Return (doc_id, estimated similarity) of the indexed copies of ``mh``, best first.
+
+        LSH proposes candidates; only those whose estimated similarity reaches the
+        threshold are returned.
+        """
+        out = []
+        for doc_id in self._lsh.query(mh):
+            if doc_id == exclude:
+                continue
+            score = similarity(mh, self._signatures[doc_id])
+            if score >= self.threshold:
+                out.append((doc_id, score))
+        return sorted(out, key=lambda t: (-t[1], t[0]))
+
+
+def _backfill(conn: sa.Connection, index: StoryIndex) -> None:
+    """Hash and store the signature of documents stored before signatures were kept."""
+    table = store.document_minhash
+    docs = store.documents
+    missing = (
+        sa.select(docs.c.doc_id, docs.c.text)
+        .where(~sa.exists().where(table.c.doc_id == docs.c.doc_id))
+        .order_by(docs.c.doc_id)
+    )
+    for doc_id, text in conn.execute(missing).all():
+        mh = minhash_of(text, index.template)
+        _insert_signature(conn, doc_id, signature_bytes(mh))
+        index.add(doc_id, mh)
+
+
+def _insert_signature(conn: sa.Connection, doc_id: int, blob: bytes) -> None:
+    """Store a signature unless another writer just stored it (two backfills racing)."""
+    table = store.document_minhash
+    values = {"doc_id": doc_id, "minhash": blob}
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        conn.execute(pg_insert(table).values(**values).on_conflict_do_nothing())
+    elif conn.dialect.name == "sqlite":
+        conn.execute(sa.insert(table).prefix_with("OR IGNORE").values(**values))
+    else:
+        conn.execute(sa.insert(table).values(**values))
+
+
+# --- SQL helpers ---------------------------------------------------------------------------
+
+
+def assign(conn: sa.Connection, doc_id: int, text: str,
+           index: StoryIndex | None = None) -> int | None:
+    """Store a just-saved document's signature and link it to the story it copies.
+
+    Call it inside the transaction that saved the document. ``index`` is a
+    :class:`StoryIndex` kept across a batch (a new one is loaded when None).
+
+    Returns
+    -------
+    int or None
+        The story's ``doc_id`` (the first stored document of the story) when the document
+        is a near-copy of a stored one, else None (it is an original).
+    """
+    if index is None:
+        index = StoryIndex.load(conn)
+    else:
+        index.refresh(conn)
+    mh = minhash_of(text, index.template)
+    story = None
+    matches = index.matches(mh, exclude=doc_id)
+    if matches:
+        story = _story_root(conn, [d for d, _ in matches])
+    conn.execute(sa.delete(store.document_minhash).where(store.document_minhash.c.doc_id == doc_id))
+    _insert_signature(conn, doc_id, signature_bytes(mh))
+    conn.execute(sa.update(store.documents).where(store.documents.c.doc_id == doc_id)
+                 .values(story_id=story))
+    index.add(doc_id, mh)
+    return story
+
+
+def _story_root(conn: sa.Connection, doc_ids: list[int]) -> int | None:
+    """Return the story of the best-matching stored document: its story_id, or itself."""
+    docs = store.documents
+    rows = dict(conn.execute(sa.select(docs.c.doc_id, docs.c.story_id)
+                             .where(docs.c.doc_id.in_(doc_ids))).all())
+    for doc_id in doc_ids:  # best match first; a match deleted meanwhile is passed over
+        if doc_id in rows:
+            return rows[doc_id] if rows[doc_id] is not None else doc_id
+    return None
+
+
+def story_key(doc_id: int, story_id: int | None) -> str:
+    """Return the story key of a document: ``story:<doc_id of the story's original>``."""
+    return f"story:{story_id if story_id is not None else doc_id}"
+
+
+def story_of_documents(conn: sa.Connection) -> dict[str, str]:
+    """Return each stored document's name mapped to its story key.
+
+    This is the ``story_of`` mapping :func:`geo.control.build_timeline` takes (claims name
+    their document by ``Claim.document``, the document's name). When two stored documents
+    share a name, the first stored one's story is kept, as the model already counted
+    their claims as one source.
+    """
+    docs = store.documents
+    query = sa.select(docs.c.name, docs.c.doc_id, docs.c.story_id).order_by(docs.c.doc_id)
+    out: dict[str, str] = {}
+    for name, doc_id, story_id in conn.execute(query):
+        out.setdefault(name, story_key(doc_id, story_id))
+    return out
+
+
+def relink(conn: sa.Connection, old_doc_id: int, new_doc_id: int) -> None:
+    """Point the copies of a replaced document at its new ``doc_id``."""
+    docs = store.documents
+    conn.execute(sa.update(docs).where(docs.c.story_id == old_doc_id)
+                 .values(story_id=new_doc_id))
+
+
+def closest_pairs(texts: dict[str, str], n: int = 10) -> list[tuple[float, str, str]]:
+    """Return the ``n`` most similar pairs of texts by exact shingle Jaccard, best first.
+
+    For measuring the threshold on a corpus (``bench/stories.py``); quadratic in the number
+    of texts.
+    """
+    sets = {name: shingles(text) for name, text in texts.items()}
+    names = sorted(sets)
+    pairs = [(jaccard(sets[a], sets[b]), a, b)
+             for i, a in enumerate(names) for b in names[i + 1 :]]
+    return sorted(pairs, reverse=True)[:n]
+
+
+
+# --- replacing a stored document (ingest --replace) ----------------------------------------
+
+#: The document fields a re-ingest with ``--replace`` may correct.
+REPLACEABLE: tuple[str, ...] = ("published", "title", "url", "outlet")
+
+
+def stored_copy(conn: sa.Connection, doc: Document) -> dict | None:
+    """Return the stored document with the same normalised text as ``doc`` (no text), or None."""
+    docs = store.documents
+    cols = [docs.c.doc_id, docs.c.name, docs.c.story_id, *(docs.c[f] for f in REPLACEABLE)]
+    row = conn.execute(sa.select(*cols).where(docs.c.content_hash == doc.content_hash)).first()
+    return dict(row._mapping) if row is not None else None
+
+
+def corrections(stored: dict, doc: Document) -> dict[str, tuple[object, object]]:
+    """Return what ``doc`` would change in ``stored``: field → (stored value, new value).
+
+    The date always counts; a title, URL or outlet counts only when ``doc`` gives one, so
+    re-ingesting the bare text of an article never erases the URL its HTML gave.
+    """
+    out: dict[str, tuple[object, object]] = {}
+    for name in REPLACEABLE:
+        new = getattr(doc, name)
+        if (name == "published" or new) and stored[name] != new:
+            out[name] = (stored[name], new)
+    return out
+
+
+def delete_for_replace(conn: sa.Connection, doc_id: int) -> list[dict]:
+    """Delete a stored document (its mentions, claims, counts and signature go with it).
+
+    Returns
+    -------
+    list of dict
+        The review edits of its claims, for :func:`restore_edits` to put back on the
+        claims that are extracted again with the same id.
+    """
+    edits, claims = store.edits, store.claims
+    query = (sa.select(edits).join(claims, claims.c.claim_id == edits.c.claim_id)
+             .where(claims.c.doc_id == doc_id).order_by(edits.c.edit_id))
+    kept = [dict(row._mapping) for row in conn.execute(query)]
+    conn.execute(sa.delete(store.documents).where(store.documents.c.doc_id == doc_id))
+    return kept
+
+
+def restore_edits(conn: sa.Connection, kept: list[dict]) -> int:
+    """Re-insert the edits of claims that exist again; return how many were dropped."""
+    if not kept:
+        return 0
+    ids = sorted({e["claim_id"] for e in kept})
+    present = set(conn.execute(sa.select(store.claims.c.claim_id)
+                               .where(store.claims.c.claim_id.in_(ids))).scalars())
+    back = [e for e in kept if e["claim_id"] in present]
+    if back:
+        conn.execute(sa.insert(store.edits), back)
+    return len(kept) - len(back)
+
+
+def doc_id_of(conn: sa.Connection, content_hash: str) -> int:
+    """Return the ``doc_id`` of the stored document with this content hash."""
+    docs = store.documents
+    return conn.execute(sa.select(docs.c.doc_id)
+                        .where(docs.c.content_hash == content_hash)).scalar_one()
+
+
+# --- migrating databases stored with the old hash ------------------------------------------
+
+
+def rehash_documents(conn: sa.Connection) -> dict[str, int]:
+    """Recompute every stored document's content hash over its normalised text.
+
+    For a database stored before the hash was normalised (the migration that brings it to
+    this version calls it). Documents that turn out to be variants of an earlier one (the
+    same normalised text) are kept, linked to the earlier one's story, and given a hash no
+    text has (so re-ingesting the text matches the earlier one): nothing is deleted.
+
+    Returns
+    -------
+    dict
+        ``{"documents": n, "changed": hashes changed, "variants": variants linked}``.
+    """
+    docs = store.documents
+    rows = conn.execute(sa.select(docs.c.doc_id, docs.c.text, docs.c.content_hash,
+                                  docs.c.story_id).order_by(docs.c.doc_id)).all()
+    # Two passes: a temporary unique value first, so no update collides with a stored hash.
+    for doc_id, *_ in rows:
+        conn.execute(sa.update(docs).where(docs.c.doc_id == doc_id)
+                     .values(content_hash=f"rehash-{doc_id}"))
+    first: dict[str, tuple[int, int | None]] = {}
+    changed = variants = 0
+    for doc_id, text, old, story_id in rows:
+        new = content_hash_of(text)
+        values: dict[str, object] = {"content_hash": new}
+        if new in first:
+            root_id, root_story = first[new]
+            values = {"content_hash": _variant_hash(new, doc_id),
+                      "story_id": root_story if root_story is not None else root_id}
+            variants += 1
+        else:
+            first[new] = (doc_id, story_id)
+        changed += values["content_hash"] != old
+        conn.execute(sa.update(docs).where(docs.c.doc_id == doc_id).values(**values))
+    return {"documents": len(rows), "changed": changed, "variants": variants,
+            "copies": link_stories(conn)}
+
+
+def link_stories(conn: sa.Connection) -> int:
+    """Link every stored near-copy to the story of an earlier document; return how many.
+
+    For a database stored before stories were kept (a migration step): documents are
+    taken in ``doc_id`` order, each compared with the earlier ones only, as ingest would
+    have done. Signatures missing are computed and stored. Links already made are kept.
+    """
+    docs = store.documents
+    index = StoryIndex.load(conn)
+    rows = conn.execute(sa.select(docs.c.doc_id, docs.c.story_id).order_by(docs.c.doc_id)).all()
+    story_of: dict[int, int | None] = dict(rows)
+    linked = 0
+    for doc_id, story_id in rows:
+        if story_id is not None:
+            continue
+        earlier = [d for d, _ in index.matches(index.signature(doc_id), exclude=doc_id)
+                   if d < doc_id]
+        if earlier:
+            root = story_of[earlier[0]] if story_of[earlier[0]] is not None else earlier[0]
+            story_of[doc_id] = root
+            conn.execute(sa.update(docs).where(docs.c.doc_id == doc_id).values(story_id=root))
+            linked += 1
+    return linked
+
+
+def _variant_hash(content_hash: str, doc_id: int) -> str:
+    return hashlib.sha256(f"variant {doc_id} of {content_hash}".encode()).hexdigest()
