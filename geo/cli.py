@@ -1,4 +1,5 @@
-"""The ``controlmap`` command line: geocode, ingest, claims, snapshot, timeline, demo, serve.
+"""The ``controlmap`` command line: geocode, ingest, claims, snapshot, timeline, html, demo,
+serve.
 
 Package errors (:class:`geo.errors.ControlmapError`) become a one-line message with a hint
 and exit code 1; a batch that refused some documents exits with code 3.
@@ -230,6 +231,26 @@ def timeline(
         _write(export.timeline_csv(model), output)
     else:
         _write(export.timeline_geojson(model), output)
+
+
+@app.command()
+@clean_errors
+def html(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")],
+    start: Annotated[str | None, typer.Option("--from", help="First day of the slider, "
+                                              "YYYY-MM-DD [default: the first claim].")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day of the slider, "
+                                            "YYYY-MM-DD [default: the last claim].")] = None,
+    db: DbOption = None,
+) -> None:
+    """Write the map as one self-contained HTML file (Leaflet inlined, no network): the
+    provinces, a date slider with play, the legend and each day's evidence."""
+    from geo import htmlmap
+    from geo import model as control_model
+
+    first, last = _parse_date(start, "--from"), _parse_date(end, "--to")
+    model = control_model.load_model(db)
+    _write(htmlmap.map_html(model, first, last), output)
 
 
 @app.command()
