@@ -352,6 +352,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 def test_cli_timeline_geojson_reads_in_geopandas_one_row_per_interval(
         demo_db: str, demo_model, tmp_path: Path) -> None:
     import geopandas as gpd
+    import pandas as pd
 
     path = tmp_path / "timeline.geojson"
     done = run_cli("timeline", "--format", "geojson", "--db", demo_db, "-o", str(path))
@@ -362,6 +363,11 @@ def test_cli_timeline_geojson_reads_in_geopandas_one_row_per_interval(
     assert len(frame) == sum(len(export.state_intervals(demo_model, iso))
                              for iso in demo_model.isos)  # fmt: skip
     assert frame.groupby("iso_3166_2")["end"].apply(lambda s: s.isna().sum()).eq(1).all()
+    for day in demo_days(demo_model):  # QGIS's filter on what geopandas read
+        when = pd.Timestamp(day)
+        shown = frame[(frame["start"] <= when) & (frame["end"].isna() | (when < frame["end"]))]
+        expected = {iso: s.status for iso, s in demo_model.states_on(day).items()}
+        assert dict(zip(shown["iso_3166_2"], shown["status"], strict=True)) == expected, day
 
 
 def test_cli_snapshot_writes_the_evidence_csv_and_places(demo_db: str, tmp_path: Path) -> None:
