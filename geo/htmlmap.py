@@ -8,9 +8,9 @@ in any browser, from disk or as an e-mail attachment: it loads nothing from the 
   ``scripts/vendor_assets.py``), the 34 province polygons and their label points;
 * the legend, the styles and the labels of the theatre's statuses (:mod:`geo.mapdata`,
   the same code the app's map draws from);
-* each province's states as a list of intervals (``[first day, style, state]``), every
-  distinct state once, and every claim behind them once (deduplicated by claim id), so
-  the file grows with the changes and the claims, not with days × provinces.
+* each province's and each place's states as a list of intervals (``[first day, style,
+  state]``), every distinct state once, and every claim behind them once (deduplicated by
+  claim id), so the file grows with the changes and the claims, not with days × provinces.
 
 Safety: all data sits in one ``<script type="application/json">`` block written by
 :func:`geo.mapdata.script_json` (``<``, ``>`` and ``&`` as ``\\u`` escapes, so no
@@ -100,6 +100,15 @@ def province_intervals(model: ControlModel, iso: str, first: dt.date,
     return entries
 
 
+def place_intervals(model: ControlModel, place_id: str, first: dt.date,
+                    last: dt.date) -> list[tuple[dt.date, State]]:
+    """Return (first day, state) of each state of a place below province level in the span."""
+    entries = [(first, model.timeline.place_state(place_id, first))]
+    changes = model.timeline.places.get(place_id, [])
+    entries += [(day, s) for day, s in changes if first < day <= last]
+    return entries
+
+
 def map_data(model: ControlModel, first: dt.date, last: dt.date) -> dict:
     """Return everything the page draws, as one JSON-ready dict.
 
@@ -109,6 +118,8 @@ def map_data(model: ControlModel, first: dt.date, last: dt.date) -> dict:
         ``first``, ``last`` (ISO days), ``bounds``, ``legend``, ``labels``, ``colours``,
         ``styles``, ``shapes`` (GeoJSON, feature ids the ISO codes), ``labelPoints``,
         ``provinces`` (``{iso: {name, capital, states: [[day, style, state], ...]}}``),
+        ``places`` (places below province level with coordinates: ``{place_id: {name,
+        province, lat, lon, states}}``, a place hidden while its state has no ``since``),
         ``states`` (each distinct state once, its claims as indexes) and ``claims``
         (each claim once).
     """
@@ -136,13 +147,26 @@ def map_data(model: ControlModel, first: dt.date, last: dt.date) -> dict:
             style_index = styles.add(tuple(sorted(style.items())), style)
             intervals.append([day.isoformat(), style_index, state_index(state)])
         provinces[iso] = {"name": row["name"], "capital": row["capital"], "states": intervals}
+    places = {}
+    for place_id, claim in sorted(model.timeline.place_claims.items()):
+        if claim.lat is None or claim.lon is None:
+            continue
+        intervals = []
+        for day, state in place_intervals(model, place_id, first, last):
+            style = mapdata.place_style(state.status, state.confirmed)
+            style_index = styles.add(tuple(sorted(style.items())), style)
+            intervals.append([day.isoformat(), style_index, state_index(state)])
+        province = model.provinces.get(claim.province_iso or "", {}).get("name", "")
+        places[place_id] = {"name": claim.place, "province": province, "lat": claim.lat,
+                            "lon": claim.lon, "states": intervals}  # fmt: skip
     return {
         "first": first.isoformat(), "last": last.isoformat(),
         "bounds": [list(mapdata.BOUNDS[0]), list(mapdata.BOUNDS[1])],
         "legend": mapdata.legend_entries(), "labels": mapdata.LABELS,
         "colours": mapdata.COLORS, "styles": styles.items, "shapes": _shapes(),
         "labelPoints": [list(p) for p in mapdata.label_points()],
-        "provinces": provinces, "states": states.items, "claims": claims.items,
+        "provinces": provinces, "places": places, "states": states.items,
+        "claims": claims.items,
     }  # fmt: skip
 
 

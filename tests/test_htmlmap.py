@@ -267,3 +267,26 @@ def test_hostile_document_text_is_shown_as_text(offline_page, tmp_path: Path) ->
     assert page.locator("#cm-panel a").count() == 0  # javascript: is no link
     assert dialogs == []
     assert outside == []
+
+
+@pytest.mark.browser
+def test_places_below_province_level_appear_with_their_reports(offline_page, demo_html: Path,
+                                                               demo_model) -> None:
+    page, outside, _ = offline_page
+    open_map(page, demo_html, "2021-08-13")
+    day = dt.date(2021, 8, 13)
+    known = {pid for pid, _c, s in mapdata.place_states(demo_model, day) if s.since}
+    shown = page.evaluate("() => Object.keys(window.cmPlaces)"
+                          ".filter(id => window.cmMap.hasLayer(window.cmPlaces[id]))")
+    assert known & set(shown)
+    assert set(shown) <= known
+    place_id = sorted(set(shown))[0]
+    claim = demo_model.timeline.place_claims[place_id]
+    page.evaluate("(id) => window.cmPlaces[id].fire('click')", place_id)
+
+    panel = page.locator("#cm-panel")
+    assert panel.locator("h2").inner_text() == claim.place
+    state = demo_model.timeline.place_state(place_id, day)
+    quotes = panel.locator("blockquote").all_inner_texts()
+    assert quotes[: len(state.evidence)] == [c.quote for c in state.evidence]
+    assert outside == []
