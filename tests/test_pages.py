@@ -374,6 +374,21 @@ def test_export_builds_no_file_until_its_button_is_clicked(db: str) -> None:
     assert seen.eager == set()  # every button was given a callable, none a built file
 
 
+def test_export_adds_place_points_to_the_snapshot_when_asked(db: str) -> None:
+    with spy_downloads() as seen:
+        at = page("4_Export.py")
+        at.query_params["date"] = "2021-08-13"
+        at.run()
+        without = json.loads(seen["controlmap-snapshot-2021-08-13.geojson"])
+        at.toggle(key="export_places").set_value(True).run()
+        with_places = json.loads(seen["controlmap-snapshot-2021-08-13.geojson"])
+    assert not at.exception
+    assert {f["properties"]["level"] for f in without["features"]} == {"province"}
+    points = [f for f in with_places["features"] if f["properties"]["level"] == "place"]
+    assert points
+    assert {f["geometry"]["type"] for f in points} == {"Point"}
+
+
 def test_export_keeps_the_day_of_the_url_and_writes_it_back(db: str) -> None:
     at = page("4_Export.py")
     at.query_params["date"] = "2021-08-13"
