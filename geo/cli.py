@@ -1,4 +1,5 @@
-"""The ``controlmap`` command line: geocode, ingest, claims, snapshot, timeline, demo, serve.
+"""The ``controlmap`` command line: geocode, ingest, claims, snapshot, timeline, html, demo,
+serve.
 
 Package errors (:class:`geo.errors.ControlmapError`) become a one-line message with a hint
 and exit code 1; a batch that refused some documents exits with code 3.
@@ -171,20 +172,27 @@ def _stderr_console():
 @app.command()
 @clean_errors
 def claims(
-    format: Annotated[str, typer.Option("--format", "-f", help="csv or json.")] = "csv",
+    format: Annotated[str, typer.Option("--format", "-f", help="csv, json or acled (a CSV in "
+                                        "ACLED's column names).")] = "csv",
     include_rejected: Annotated[bool, typer.Option(help="Also list rejected claims.")] = False,
     db: DbOption = None,
     output: OutOption = None,
 ) -> None:
     """List the claims: document, event date, place, province, actor, kind, quote, source."""
     from geo import export, store
+    from geo.boundaries import load_province_table
 
-    if format not in ("csv", "json"):
-        raise ControlmapError(f"unknown format {format!r}", "use --format csv or --format json")
+    if format not in ("csv", "json", "acled"):
+        raise ControlmapError(f"unknown format {format!r}",
+                              "use --format csv, --format json or --format acled")
     engine = store.open_db(db)
     with engine.connect() as conn:
         rows = store.load_claims(conn, include_rejected=include_rejected)
-    text = export.claims_csv(rows) if format == "csv" else export.claims_json(rows)
+    if format == "acled":
+        provinces = {row["iso_3166_2"]: row for row in load_province_table()}
+        text = export.acled_csv(rows, provinces)
+    else:
+        text = export.claims_csv(rows) if format == "csv" else export.claims_json(rows)
     _write(text, output)
 
 
@@ -192,36 +200,68 @@ def claims(
 @clean_errors
 def snapshot(
     date: Annotated[str, typer.Option("--date", help="Day of the snapshot, YYYY-MM-DD.")],
+    places: Annotated[bool, typer.Option("--places", help="Add the places below province "
+                                         "level as Point features (level 'place').")] = False,
+    evidence: Annotated[Path | None, typer.Option(
+        "--evidence", help="Also write the full evidence (one row per state and claim, "
+        "joined on 'key') to this CSV file.")] = None,
     db: DbOption = None,
     output: OutOption = None,
 ) -> None:
-    """Write the GeoJSON FeatureCollection of the 34 provinces' states on a day."""
+    """Write the GeoJSON FeatureCollection of the 34 provinces' states on a day (flat
+    properties: status, holder, confirmed, since, last_report, n_sources, top_quote...)."""
     from geo import export
     from geo import model as control_model
 
     day = _parse_date(date, "--date")
+    assert day is not None
     model = control_model.load_model(db)
-    _write(export.snapshot_geojson(model, day), output)
+    _write(export.snapshot_geojson(model, day, places=places), output)
+    if evidence is not None:
+        _write(export.evidence_csv(model, day, places=places), evidence)
 
 
 @app.command()
 @clean_errors
 def timeline(
-    format: Annotated[str, typer.Option("--format", "-f", help="csv or geojson.")] = "csv",
+    format: Annotated[str, typer.Option("--format", "-f", help="csv (one row per change) or "
+                                        "geojson (one feature per interval).")] = "csv",
     db: DbOption = None,
     output: OutOption = None,
 ) -> None:
-    """Write the timeline: one row per province and change of status."""
+    """Write the timeline: CSV, one row per province and change of status; GeoJSON, one
+    feature per province and state interval with start and end (end exclusive, null while
+    it holds), for QGIS's temporal controller."""
     from geo import export
     from geo import model as control_model
 
+    if format not in ("csv", "geojson"):
+        raise ControlmapError(f"unknown format {format!r}", "use --format csv or geojson")
     model = control_model.load_model(db)
     if format == "csv":
         _write(export.timeline_csv(model), output)
-    elif format == "geojson":
-        _write(export.timeline_geojson(model), output)
     else:
-        raise ControlmapError(f"unknown format {format!r}", "use --format csv or geojson")
+        _write(export.timeline_geojson(model), output)
+
+
+@app.command()
+@clean_errors
+def html(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")],
+    start: Annotated[str | None, typer.Option("--from", help="First day of the slider, "
+                                              "YYYY-MM-DD [default: the first claim].")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day of the slider, "
+                                            "YYYY-MM-DD [default: the last claim].")] = None,
+    db: DbOption = None,
+) -> None:
+    """Write the map as one self-contained HTML file (Leaflet inlined, no network): the
+    provinces, a date slider with play, the legend and each day's evidence."""
+    from geo import htmlmap
+    from geo import model as control_model
+
+    first, last = _parse_date(start, "--from"), _parse_date(end, "--to")
+    model = control_model.load_model(db)
+    _write(htmlmap.map_html(model, first, last), output)
 
 
 @app.command()

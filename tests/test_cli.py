@@ -265,17 +265,16 @@ def test_timeline_csv_repeats_no_state_for_a_province(tmp_path: Path) -> None:
     assert all(a != b for a, b in itertools.pairwise(kunduz))
 
 
-def test_timeline_geojson_has_a_status_per_day(db: str) -> None:
+def test_timeline_geojson_has_one_feature_per_province_and_interval(db: str) -> None:
     result = run("timeline", "--format", "geojson", "--db", db)
 
     assert result.exit_code == 0, result.output
-    features = {f["properties"]["iso_3166_2"]: f["properties"]
-                for f in json.loads(result.stdout)["features"]}  # fmt: skip
-    assert len(features) == 34
-    kunduz = features["AF-KDZ"]["statuses"]
-    assert list(kunduz) == [f"2021-08-0{d}" for d in range(1, 9)]
-    assert kunduz["2021-08-07"] == "government"
-    assert kunduz["2021-08-08"] == "taliban"
+    features = [f["properties"] for f in json.loads(result.stdout)["features"]]
+    assert len({p["iso_3166_2"] for p in features}) == 34
+    kunduz = [(p["start"], p["end"], p["status"]) for p in features
+              if p["iso_3166_2"] == "AF-KDZ"]  # fmt: skip
+    assert kunduz == [("2021-08-01", "2021-08-08", "government"),
+                      ("2021-08-08", None, "taliban")]
 
 
 def test_timeline_with_an_unknown_format_is_a_clean_error(db: str) -> None:

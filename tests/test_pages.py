@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -285,23 +286,46 @@ def test_gazetteer_geocodes_a_sentence_with_reasons(db: str) -> None:
     assert at.get("vega_lite_chart")
 
 
+class Downloads(dict):
+    """File name -> bytes of every download button; ``eager`` names those built on the run."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.eager: set[str] = set()
+
+
 @contextlib.contextmanager
-def spy_downloads() -> Iterator[dict[str, bytes]]:
-    """Record what download buttons hand to Streamlit's media storage (file name -> bytes)."""
-    seen: dict[str, bytes] = {}
+def spy_downloads() -> Iterator[Downloads]:
+    """Record what download buttons hand to Streamlit (file name -> bytes).
+
+    A button with a callable ``data`` builds its file only when clicked; the spy clicks it
+    (calls the callable) so the test can read the file; a button given the file itself is
+    also listed in ``eager``.
+    """
+    seen = Downloads()
     original = MemoryMediaFileStorage.load_and_get_id
+    original_deferred = MediaFileManager.add_deferred
 
     def spy(storage, path_or_data, mimetype, kind, filename=None):
         if filename is not None and isinstance(path_or_data, bytes | str):
             data = path_or_data if isinstance(path_or_data, bytes) else path_or_data.encode()
             seen[filename] = data
+            seen.eager.add(filename)
         return original(storage, path_or_data, mimetype, kind, filename)
 
+    def spy_deferred(manager, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        data = data_callable()
+        seen[file_name] = data if isinstance(data, bytes) else data.encode()
+        return original_deferred(manager, data_callable, mimetype, coordinates,
+                                 file_name=file_name, **kwargs)  # fmt: skip
+
     MemoryMediaFileStorage.load_and_get_id = spy
+    MediaFileManager.add_deferred = spy_deferred
     try:
         yield seen
     finally:
         MemoryMediaFileStorage.load_and_get_id = original
+        MediaFileManager.add_deferred = original_deferred
 
 
 def _download(seen: dict[str, bytes], prefix: str) -> str:
@@ -316,12 +340,11 @@ def test_export_offers_dated_downloads_and_a_34_province_snapshot(db: str) -> No
         at.run()
     assert not at.exception
     buttons = at.get("download_button")
-    assert len(buttons) == 4
-    assert set(seen) == {
-        "controlmap-snapshot-2021-08-15.geojson",
-        *(n for n in seen if n.startswith("controlmap-timeline-")),
-        *(n for n in seen if n.startswith("controlmap-claims-")),
-    }
+    assert len(buttons) == 7
+    prefixes = ("controlmap-snapshot-2021-08-15.geojson", "controlmap-evidence-2021-08-15.csv",
+                "controlmap-timeline-", "controlmap-claims-", "controlmap-acled-",
+                "controlmap-map-")  # fmt: skip
+    assert all(n.startswith(prefixes) for n in seen)
     timeline = sorted(n for n in seen if n.startswith("controlmap-timeline-"))
     assert [Path(n).suffix for n in timeline] == [".csv", ".geojson"]
     assert all(n.count("2021-") == 2 for n in timeline)
@@ -329,13 +352,62 @@ def test_export_offers_dated_downloads_and_a_34_province_snapshot(db: str) -> No
     assert snapshot["date"] == "2021-08-15"
     assert len(snapshot["features"]) == 34
     assert {f["properties"]["status"] for f in snapshot["features"]} <= {
-        "taliban", "government", "contested", "unknown"}
+        "taliban", "government", "resistance", "contested", "unknown"}
     kabul = next(f for f in snapshot["features"] if f["properties"]["iso_3166_2"] == "AF-KAB")
     assert kabul["properties"]["status"] == "taliban"
-    per_day = json.loads(seen[timeline[1]])
-    assert len(per_day["features"]) == 34
-    assert "2021-08-15" in per_day["features"][0]["properties"]["statuses"]
+    intervals = json.loads(seen[timeline[1]])["features"]
+    assert {f["properties"]["iso_3166_2"] for f in intervals} == {
+        f["properties"]["iso_3166_2"] for f in snapshot["features"]}
+    assert all("start" in f["properties"] for f in intervals)
     assert _download(seen, "controlmap-claims-").startswith("document,event_date,place")
+    assert _download(seen, "controlmap-acled-").startswith("event_date,admin1,location")
+    assert _download(seen, "controlmap-map-").startswith("<!DOCTYPE html>")
+
+
+def test_export_builds_no_file_until_its_button_is_clicked(db: str) -> None:
+    with spy_downloads() as seen:
+        at = page("4_Export.py").run()
+        at.date_input(key="export_date").set_value(dt.date(2021, 8, 1)).run()
+    assert not at.exception
+    assert "controlmap-snapshot-2021-08-01.geojson" in seen
+    assert len(at.get("download_button")) == 7
+    assert seen.eager == set()  # every button was given a callable, none a built file
+
+
+def test_export_adds_place_points_to_the_snapshot_when_asked(db: str) -> None:
+    with spy_downloads() as seen:
+        at = page("4_Export.py")
+        at.query_params["date"] = "2021-08-13"
+        at.run()
+        without = json.loads(seen["controlmap-snapshot-2021-08-13.geojson"])
+        at.toggle(key="export_places").set_value(True).run()
+        with_places = json.loads(seen["controlmap-snapshot-2021-08-13.geojson"])
+    assert not at.exception
+    assert {f["properties"]["level"] for f in without["features"]} == {"province"}
+    points = [f for f in with_places["features"] if f["properties"]["level"] == "place"]
+    assert points
+    assert {f["geometry"]["type"] for f in points} == {"Point"}
+
+
+def test_export_keeps_the_day_of_the_url_and_writes_it_back(db: str) -> None:
+    at = page("4_Export.py")
+    at.query_params["date"] = "2021-08-13"
+    at.run()
+    assert at.date_input(key="export_date").value == dt.date(2021, 8, 13)
+    at.date_input(key="export_date").set_value(dt.date(2021, 8, 20)).run()
+    assert at.query_params["date"] in ("2021-08-20", ["2021-08-20"])
+
+
+def test_map_day_carries_over_to_the_export_page(db: str) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["date"] = "2021-08-13"
+    at.run()
+    assert not at.exception
+    at.query_params.clear()  # a page link in the sidebar drops the query string
+    at.switch_page("pages/4_Export.py").run()
+
+    assert not at.exception
+    assert at.date_input(key="export_date").value == dt.date(2021, 8, 13)
 
 
 def test_export_defaults_to_the_last_day(db: str) -> None:
