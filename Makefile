@@ -8,10 +8,9 @@ PYTHON ?= python3
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml setup.py geo/_capitalised.c
+$(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	rm -f geo/_capitalised*.so  # a failed rebuild must not leave an old build in use
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
