@@ -150,7 +150,7 @@ class KeywordScanner:
         while (stop := lowered.rfind(" ", start, stop)) > start:
             if lowered[start:stop] in self.pattern_set:
                 return lowered[start:stop]
-        word = _LETTERS.match(lowered, start).group()
+        word = m.group() if (m := _LETTERS.match(lowered, start)) else ""
         return word if word in self.pattern_set else ""
 
     def find(self, lowered: str) -> list[tuple[int, int, int]]:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from urllib.parse import quote, urlparse
@@ -38,6 +37,7 @@ from jinja2 import Template
 from geo.boundaries import load_provinces_geojson
 from geo.model import ControlModel
 from geo.records import STATUSES, Claim, State
+from geo.textsafe import escape_markdown  # re-exported: pages call mapview.escape_markdown
 
 #: Fill colour of each status: Paul Tol's high-contrast scheme (red, yellow, blue), which
 #: stays apart for red-green colour-blind readers and in greyscale, plus a light grey.
@@ -62,7 +62,6 @@ BACKGROUND = "#F6F4EF"
 BOUNDS: tuple[tuple[float, float], tuple[float, float]] = ((28.2, 60.4), (38.6, 75.4))
 TOTAL_PROVINCES = 34
 _HTTP = ("http", "https")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'^%@])")
 
 
 # --------------------------------------------------------------------------- styles
@@ -145,21 +144,6 @@ def status_label(state: State) -> str:
 def since_label(state: State) -> str:
     """Return since when a state holds, or a dash for a province without evidence yet."""
     return state.since.isoformat() if state.since else "no report yet"
-
-
-def escape_markdown(text: str) -> str:
-    """Return ``text`` that Streamlit's Markdown shows literally (no links, HTML or emphasis).
-
-    Every ASCII punctuation character that Markdown, HTML or Streamlit's own syntax
-    (``:emoji:``, ``$math$``, ``:red[...]``) could read is backslash-escaped, and line
-    breaks become spaces.
-
-    Examples
-    --------
-    >>> escape_markdown("<b>[x](http://a)</b>")
-    '\\\\<b\\\\>\\\\[x\\\\]\\\\(http\\\\://a\\\\)\\\\</b\\\\>'
-    """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
 def source_link(source: str) -> str | None:
@@ -259,7 +243,7 @@ def status_chart(rows: Sequence[dict], day: dt.date, height: int = 220) -> alt.L
         .encode(x="date:T")
     )
     chart = alt.layer(area, rule).properties(height=height)
-    return chart.properties(datasets=chart_datasets(rows, day))
+    return chart.properties(datasets=chart_datasets(rows, day))  # type: ignore[return-value]
 
 
 def chart_datasets(rows: Sequence[dict], day: dt.date) -> dict:
@@ -478,7 +462,8 @@ def preview_data(model: ControlModel) -> dict:
     for iso in model.isos:
         row = model.provinces[iso]
         title, subtitle = f"{row['name']} province", f"capital {row['capital']}"
-        entries = [(None, model.timeline.province_state(iso, dt.date.min))]
+        entries: list[tuple[dt.date | None, State]] = [
+            (None, model.timeline.province_state(iso, dt.date.min))]
         entries += model.timeline.provinces.get(iso, [])
         changes[iso] = [
             [day.isoformat() if day else "",

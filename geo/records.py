@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 Status = Literal["taliban", "government", "contested", "unknown"]
 STATUSES: tuple[str, ...] = ("taliban", "contested", "government", "unknown")
@@ -159,7 +159,7 @@ class Claim:
         return _replace(self, claim_id=digest)
 
 
-def _replace(claim: Claim, **changes: object) -> Claim:
+def _replace(claim: Claim, **changes: Any) -> Claim:
     from dataclasses import replace
 
     return replace(claim, **changes)
