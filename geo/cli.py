@@ -1,4 +1,8 @@
-"""The ``controlmap`` command line: geocode, ingest, claims, snapshot, timeline, demo, serve.
+"""The ``controlmap`` command line: geocode, ingest, claims, snapshot, timeline, demo, init,
+serve (and the analysts' reject, restore, evaluate, label).
+
+Database URLs are shown with their password masked (:func:`geo.textsafe.mask_secrets`);
+reading commands refuse a SQLite file that does not exist (:mod:`geo.databases`).
 
 Package errors (:class:`geo.errors.ControlmapError`) become a one-line message with a hint
 and exit code 1; a batch that refused some documents exits with code 3.

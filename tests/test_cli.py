@@ -399,7 +399,7 @@ def start_serve(*args: str):
     cmd = [sys.executable, "-c", "from geo.cli import main; main()", "serve", "--port",
            str(port), *args]
     process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline and process.poll() is None:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health") as r:
@@ -444,6 +444,16 @@ def test_streamlit_run_app_py_binds_loopback_through_the_shipped_config() -> Non
     for path in (root_config, app_path(".streamlit", "config.toml")):
         with path.open("rb") as fh:
             assert tomllib.load(fh)["server"]["address"] == "127.0.0.1", path
+
+
+def test_a_first_serve_with_no_database_set_builds_the_demo_here(tmp_path: Path,
+                                                                  monkeypatch) -> None:
+    monkeypatch.delenv("CONTROLMAP_DATABASES", raising=False)
+    process, _port = start_serve()
+    try:
+        assert n_documents(tmp_path / "controlmap.db") >= 30
+    finally:
+        stop(process)
 
 
 def test_serve_of_a_database_that_does_not_exist_is_a_clean_error(tmp_path: Path) -> None:
