@@ -271,9 +271,11 @@ def map_page() -> None:
 
 # The pages in the sidebar, with the map first under its own name (not "app"). No page
 # icons: Streamlit fetches navigation icons from a font CDN.
+# A read-only app (CONTROLMAP_READ_ONLY=1) has no Ingest page.
 PAGES = [
     st.Page(map_page, title="Map", default=True),
-    st.Page("pages/1_Ingest.py", title="Ingest", url_path="Ingest"),
+    *([] if settings.read_only() else
+      [st.Page("pages/1_Ingest.py", title="Ingest", url_path="Ingest")]),
     st.Page("pages/2_Claims.py", title="Claims", url_path="Claims"),
     st.Page("pages/3_Gazetteer.py", title="Gazetteer", url_path="Gazetteer"),
     st.Page("pages/4_Export.py", title="Export", url_path="Export"),

@@ -11,10 +11,7 @@ process). The gazetteer load and the one-off build of the geocoder's automaton a
 reported apart. geotext is timed on the same texts in the same process (its cold pass
 after ``re.purge()``).
 
-    .venv/bin/python bench/bench_geocode.py [--quick] [--repeat N] [--profile] [--pure-python]
-
-``--pure-python`` measures the geocoder as it runs where ``geo._capitalised`` is not built
-(no C compiler at install): with the pure-Python twin of its capitalised-word scan.
+    .venv/bin/python bench/bench_geocode.py [--quick] [--repeat N] [--profile]
 
 Target (issue): controlmap articles/s >= 0.5 x geotext articles/s.
 """
@@ -39,7 +36,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import _corpus
 import geotext
 
-import geo._scan as geo_scan
 import geo.gazetteer as gazetteer_mod
 from geo import geocode as geocode_mod
 
@@ -75,14 +71,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=None, help="passes per measurement")
     parser.add_argument("--profile", action="store_true",
                         help="also print cProfile hotspots of a cold and a warm pass")
-    parser.add_argument("--pure-python", action="store_true",
-                        help="use the pure-Python capitalised-word scan (as without a compiler)")
     args = parser.parse_args(argv)
     repeat = args.repeat or (3 if args.quick else 11)
-    if args.pure_python:
-        geo_scan.scan_capitalised = geo_scan._scan_capitalised
-    scan_kind = ("pure-Python twin" if geo_scan.scan_capitalised is geo_scan._scan_capitalised
-                 else "compiled (geo._capitalised)")
 
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {0})
@@ -141,7 +131,7 @@ def main(argv: list[str] | None = None) -> None:
         ])  # fmt: skip
 
     print("## Geocoding\n")
-    print(f"machine: {_corpus.machine()}; pinned to CPU 0; capitalised-word scan: {scan_kind}")
+    print(f"machine: {_corpus.machine()}; pinned to CPU 0")
     print(f"texts: {n} articles of ~{chars / n / 1000:.2f} KB (seed, dev, demo padded/cut "
           f"to {_corpus.SEED_SIZE} chars), {chars / 1000:.0f} KB per pass; median of "
           f"{repeat} passes\n")

@@ -1,4 +1,4 @@
-"""What every Streamlit page shares: the database choice, first start, the cached model.
+"""What every Streamlit page shares: the database choice, read-only mode, the cached model.
 
 Pages call :func:`page_setup` first; it returns the database URL in use and the control
 model, built once per database content (keyed on :func:`geo.store.data_version`), so a
@@ -10,49 +10,81 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from pathlib import Path
 
 import streamlit as st
 
-from geo import settings, store
+from geo import databases, settings, store
 from geo.errors import ControlmapError
 from geo.model import ControlModel, load_model
+from geo.textsafe import escape_markdown, install_log_masking, mask_secrets
 
-DB_KEY = "controlmap_db"
+DB_KEY = "controlmap_db"  # the chosen database's name (plain state: it outlives pages)
+DB_PICK = "controlmap_db_pick"  # the sidebar selectbox (widget state is per page)
+DB_URL = "controlmap_db_url"  # the ?db= value this session wrote last
+DB_PARAM = "db"
+
+
+class ReadOnlyError(ControlmapError):
+    """A write was asked of an app that runs read-only (CONTROLMAP_READ_ONLY=1)."""
 
 
 def chosen_database() -> str:
-    """Return the database the user chose in the sidebar (default: CONTROLMAP_DB)."""
-    if DB_KEY not in st.session_state:
-        st.session_state[DB_KEY] = settings.DB.value()
-    st.sidebar.text_input(
-        "Database", key=DB_KEY, help=settings.DB.help + " Set CONTROLMAP_DB to change the default."
-    )
-    return st.session_state[DB_KEY].strip() or settings.DB.default
+    """Return the path or URL of the database chosen for this session.
+
+    The operator configures the databases (:func:`geo.databases.configured`); the sidebar
+    offers their names (or shows the one database, its password masked) and the choice
+    travels with every page in session state and as ``?db=<name>`` (so reloads and shared
+    links keep it). A visitor can never type a path.
+
+    Raises
+    ------
+    UnknownDatabaseError
+        When ``?db=`` names no configured database.
+    """
+    choices = databases.configured()
+    names = list(choices)
+    wanted = st.query_params.get(DB_PARAM)
+    if wanted is not None and wanted != st.session_state.get(DB_URL):
+        databases.resolve(wanted)  # an unknown name is an error naming it
+        st.session_state[DB_KEY] = wanted
+    if st.session_state.get(DB_KEY) not in choices:
+        st.session_state[DB_KEY] = names[0]
+    name = st.session_state[DB_KEY]
+    if len(names) > 1:
+        st.session_state[DB_PICK] = name
+        st.sidebar.selectbox("Database", names, key=DB_PICK, on_change=_pick_database,
+                             help="The databases the operator configured "
+                             "(CONTROLMAP_DATABASES).")
+        st.session_state[DB_URL] = name
+        if st.query_params.get(DB_PARAM) != name:
+            st.query_params[DB_PARAM] = name
+    else:
+        st.sidebar.caption("Database: " + escape_markdown(databases.describe(choices[name])))
+    return choices[name]
 
 
-def is_new_database(db: str) -> bool:
-    """Return True when ``db`` is a SQLite file that does not exist yet (or has no documents)."""
-    url = store.database_url(db)
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        if not path.exists():
-            return True
-    engine = store.open_db(db)
-    with engine.connect() as conn:
-        return store.count_rows(conn)["documents"] == 0
+def _pick_database() -> None:
+    """Selectbox callback: keep the picked database for every page of the session."""
+    st.session_state[DB_KEY] = st.session_state[DB_PICK]
 
 
-@st.cache_resource(show_spinner="Building the database from the demo corpus…")
-def build_demo_database(db: str) -> str:
-    """Ingest the demo corpus into ``db`` once; return a summary for the page to show."""
-    from geo.ingest import ingest_paths
+def read_only() -> bool:
+    """Return True when the app runs read-only (no ingest, no edits)."""
+    return settings.read_only()
 
-    report = ingest_paths(store.open_db(db), [Path(settings.DEMO_DIR.value())])
-    return (
-        "No database was found, so controlmap built one from the demo corpus: "
-        f"{report.summary()}."
-    )
+
+def check_writable() -> None:
+    """Refuse a write when the app runs read-only (called by every action that writes,
+    not only hidden by the pages).
+
+    Raises
+    ------
+    ReadOnlyError
+        When ``CONTROLMAP_READ_ONLY`` is set.
+    """
+    if read_only():
+        raise ReadOnlyError("This controlmap is read-only: nothing can be ingested or edited.",
+                            hint="ask its operator, or use the CLI on the database")
 
 
 def database_version(db: str) -> str:
@@ -73,10 +105,8 @@ def page_setup(title: str) -> tuple[str, ControlModel] | None:
     Errors are shown on the page (never a traceback) and None is returned.
     """
     st.set_page_config(page_title=f"controlmap · {title}", layout="wide")
-    db = chosen_database()
     try:
-        if is_new_database(db):
-            st.info(build_demo_database(db))
+        db = databases.require_existing(chosen_database())
         return db, cached_model(db, database_version(db))
     except ControlmapError as err:
         show_error(err)
@@ -98,13 +128,16 @@ def claim_span(model: ControlModel) -> tuple[dt.date, dt.date] | None:
 
 
 def show_error(err: Exception) -> None:
-    """Show a package error as a clean message with its hint."""
+    """Show a package error as a clean message with its hint: passwords masked, Markdown
+    escaped (messages name files, URLs and values that came from outside)."""
     hint = getattr(err, "hint", "")
     message = str(err).split(" Hint: ")[0]
-    st.error(message + (f"\n\n**Hint:** {hint}" if hint else ""))
+    text = escape_markdown(mask_secrets(message))
+    st.error(text + (f"\n\n**Hint:** {escape_markdown(mask_secrets(hint))}" if hint else ""))
 
 
 log = logging.getLogger("controlmap")
+install_log_masking(log)  # a traceback in the server log may hold a database URL
 
 
 def run_page(main: Callable[[], None], title: str) -> None:

@@ -12,14 +12,16 @@ import csv
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import shapely
 
 from geo.errors import GazetteerError
-from geo.settings import DATA_DIR, PROVINCES_PATH
+from geo.resources import data_path
+from geo.settings import PROVINCES_PATH
 
-PROVINCE_TABLE_PATH = DATA_DIR / "gazetteer" / "provinces.csv"
+PROVINCE_TABLE_PATH = data_path("gazetteer", "provinces.csv")
 BUILD_HINT = "Run `.venv/bin/python scripts/build_provinces.py` to build it."
 _LIST_COLUMNS = ("aliases", "capital_aliases")
 _FLOAT_COLUMNS = ("capital_lat", "capital_lon")
@@ -66,7 +68,7 @@ def _read_provinces(path: Path) -> gpd.GeoDataFrame:
     return frame.sort_values("iso_3166_2", ignore_index=True)
 
 
-def _as_list(value: object) -> list[str]:
+def _as_list(value: Any) -> list[str]:
     if isinstance(value, str):
         return list(json.loads(value)) if value.startswith("[") else value.split(";")
     return [str(item) for item in value] if value is not None else []

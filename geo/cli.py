@@ -1,5 +1,8 @@
 """The ``controlmap`` command line: geocode, ingest, claims, snapshot, timeline, html, demo,
-serve.
+init, serve (and the analysts' reject, restore, evaluate, label).
+
+Database URLs are shown with their password masked (:func:`geo.textsafe.mask_secrets`);
+reading commands refuse a SQLite file that does not exist (:mod:`geo.databases`).
 
 Package errors (:class:`geo.errors.ControlmapError`) become a one-line message with a hint
 and exit code 1; a batch that refused some documents exits with code 3.
@@ -19,6 +22,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from geo.errors import ControlmapError, DateError
+from geo.textsafe import mask_secrets
 
 app = typer.Typer(
     name="controlmap",
@@ -43,7 +47,7 @@ def clean_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except ControlmapError as err:
-            typer.secho(f"Error: {err}", fg=typer.colors.RED, err=True)
+            typer.secho(f"Error: {mask_secrets(str(err))}", fg=typer.colors.RED, err=True)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
@@ -185,7 +189,7 @@ def claims(
     if format not in ("csv", "json", "acled"):
         raise ControlmapError(f"unknown format {format!r}",
                               "use --format csv, --format json or --format acled")
-    engine = store.open_db(db)
+    engine = store.open_db(_existing(db))
     with engine.connect() as conn:
         rows = store.load_claims(conn, include_rejected=include_rejected)
     if format == "acled":
@@ -214,8 +218,8 @@ def snapshot(
     from geo import model as control_model
 
     day = _parse_date(date, "--date")
-    assert day is not None
-    model = control_model.load_model(db)
+    assert day is not None  # --date is a required option
+    model = control_model.load_model(_existing(db))
     _write(export.snapshot_geojson(model, day, places=places), output)
     if evidence is not None:
         _write(export.evidence_csv(model, day, places=places), evidence)
@@ -237,7 +241,7 @@ def timeline(
 
     if format not in ("csv", "geojson"):
         raise ControlmapError(f"unknown format {format!r}", "use --format csv or geojson")
-    model = control_model.load_model(db)
+    model = control_model.load_model(_existing(db))
     if format == "csv":
         _write(export.timeline_csv(model), output)
     else:
@@ -260,28 +264,54 @@ def html(
     from geo import model as control_model
 
     first, last = _parse_date(start, "--from"), _parse_date(end, "--to")
-    model = control_model.load_model(db)
+    model = control_model.load_model(_existing(db))
     _write(htmlmap.map_html(model, first, last), output)
+
+
+def _existing(db: str | None) -> str:
+    """Return the database of a reading command, which must exist (never created by
+    reading: a mistyped path is an error with a hint)."""
+    from geo.databases import require_existing
+
+    return require_existing(db)
 
 
 @app.command()
 @clean_errors
 def demo(db: DbOption = None) -> None:
-    """Build a database from the demo corpus in data/demo/."""
+    """Build a database from the demo corpus (creating it if it does not exist)."""
     from geo import settings, store
+    from geo.databases import describe
     from geo.ingest import ingest_paths
 
     engine = store.open_db(db)
     report = ingest_paths(engine, [Path(settings.DEMO_DIR.value())])
-    typer.echo(f"demo: {report.summary()} into {store.database_url(db)}", err=True)
+    typer.echo(f"demo: {report.summary()} into {describe(store.database_url(db))}", err=True)
     if report.refused:
         raise typer.Exit(EXIT_REFUSED)
+
+
+@app.command()
+@clean_errors
+def init(db: DbOption = None) -> None:
+    """Create an empty database (its tables) at --db or CONTROLMAP_DB, ready to ingest."""
+    from geo import store
+    from geo.databases import describe, exists
+
+    existed = exists(store.database_url(db))
+    with store.open_db(db).connect() as conn:
+        documents = store.count_rows(conn)["documents"]
+    where = describe(store.database_url(db))
+    if existed:
+        typer.echo(f"{where} exists already ({documents} documents); nothing changed", err=True)
+    else:
+        typer.echo(f"created an empty database {where}", err=True)
 
 
 def _edit(claim_id: str, note: str, db: str | None, action: str) -> None:
     from geo import settings, store
 
-    engine = store.open_db(db)
+    engine = store.open_db(_existing(db))
     with engine.begin() as conn:
         change = store.reject_claim if action == "reject" else store.restore_claim
         change(conn, claim_id, author=settings.EDITOR.value(), note=note)
@@ -378,19 +408,36 @@ def label(
         typer.echo(f"{len(session.rows)} labels in {path}", err=True)
 
 
+LOOPBACK = "127.0.0.1"
+
+
 @app.command()
+@clean_errors
 def serve(
     port: Annotated[int, typer.Option(help="Port of the web app.")] = 8501,
+    host: Annotated[str, typer.Option(
+        help="Address to listen on. The default answers this machine only; 0.0.0.0 (or a "
+        "LAN address) lets anyone who can reach it read every claim and, unless "
+        "CONTROLMAP_READ_ONLY=1, ingest and edit.")] = LOOPBACK,
     db: DbOption = None,
 ) -> None:
-    """Open the map app (Streamlit) on the demo data or --db."""
+    """Open the map app (Streamlit) on http://127.0.0.1:PORT with --db, CONTROLMAP_DB or
+    the databases of CONTROLMAP_DATABASES. Without any of them, a first start builds
+    controlmap.db from the demo corpus."""
     import os
 
-    from geo.settings import PROJECT_DIR
+    from geo import settings
+    from geo.resources import app_path
 
     if db:
-        os.environ["CONTROLMAP_DB"] = db
-    os.chdir(PROJECT_DIR)  # Streamlit reads .streamlit/config.toml from the working folder
+        os.environ[settings.DB.env] = db
+        os.environ.pop(settings.DATABASES.env, None)  # --db is the one database
+    _prepare_databases()
+    if host not in (LOOPBACK, "localhost", "::1"):
+        typer.secho(f"warning: listening on {host}: anyone who can reach it can read every "
+                    "claim" + ("" if settings.read_only() else " and ingest or edit (set "
+                               "CONTROLMAP_READ_ONLY=1 to prevent it)"),
+                    fg=typer.colors.YELLOW, err=True)  # fmt: skip
     # Import what the pages need before the server starts, so that the first visitor does
     # not wait ~2 s for folium, pandas and SQLAlchemy to load (`streamlit run` imports them
     # on the first session only).
@@ -399,26 +446,60 @@ def serve(
     import geo.mapview  # noqa: F401
     from geo import appstate
 
-    flags = {"server.port": port, "server.headless": True, "browser.gatherUsageStats": False}
+    flags = {**_streamlit_config(), "server.port": port, "server.address": host,
+             "server.headless": True, "browser.gatherUsageStats": False}  # fmt: skip
     bootstrap.load_config_options(flag_options=flags)
     threading.Thread(target=_warm_model, args=(appstate,), daemon=True).start()
-    bootstrap.run(str(PROJECT_DIR / "app.py"), False, [], flags)
+    typer.echo(f"controlmap: serving http://{host}:{port}", err=True)
+    bootstrap.run(str(app_path("app.py")), False, [], flags)
+
+
+def _prepare_databases() -> None:
+    """Check the databases the app will offer exist; on a first start with no database
+    set at all, build the default controlmap.db from the demo corpus (a new SQLite file
+    only: never into a server database, never into a path someone typed)."""
+    import os
+
+    from geo import databases, settings, store
+    from geo.ingest import ingest_paths
+
+    choices = databases.configured()
+    unset = not any(os.environ.get(s.env) for s in (settings.DB, settings.DATABASES))
+    for db in choices.values():
+        if unset and not databases.exists(db):
+            typer.echo(f"no database yet: building {databases.describe(db)} from the demo "
+                       "corpus (once)", err=True)
+            report = ingest_paths(store.open_db(db), [Path(settings.DEMO_DIR.value())])
+            typer.echo(f"demo: {report.summary()}", err=True)
+        databases.require_existing(db)
+
+
+def _streamlit_config() -> dict[str, object]:
+    """Return the app's shipped .streamlit/config.toml as Streamlit flag options, so that
+    an installed app runs with them from any working folder."""
+    import tomllib
+
+    from geo.resources import app_path
+
+    with app_path(".streamlit", "config.toml").open("rb") as fh:
+        config = tomllib.load(fh)
+    return {f"{section}.{key}": value for section, options in config.items()
+            for key, value in options.items()}
 
 
 def _warm_model(appstate) -> None:
-    """Build the chosen database's control model into the app's cache while the server
-    starts (nothing is built when the database is new: the first visit says so)."""
+    """Build the default database's control model into the app's cache while the server
+    starts."""
     import logging
 
-    from geo import settings
+    from geo import databases
 
     # Calling a cached function outside a session is fine; say nothing about it.
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
         logging.ERROR)
-    db = settings.DB.value()
     try:
-        if not appstate.is_new_database(db):
-            appstate.cached_model(db, appstate.database_version(db))
+        db = next(iter(databases.configured().values()))
+        appstate.cached_model(db, appstate.database_version(db))
     except ControlmapError:
         pass  # the page shows the error to the visitor
 

@@ -263,7 +263,7 @@ def _check_binary(sample: str | bytes, name: str) -> None:
     nul = b"\x00" if isinstance(head, bytes) else "\x00"
     codes = head if isinstance(head, bytes) else [ord(c) for c in head]
     controls = sum(1 for c in codes if (c < 32 and c not in (9, 10, 12, 13)) or c == 127)
-    if nul in head or (codes and controls / len(codes) > _CONTROL_RATIO):
+    if nul in head or (codes and controls / len(codes) > _CONTROL_RATIO):  # type: ignore[operator]
         raise DocumentError(
             f"{name} looks like binary data, not text.",
             hint=f"convert it to text first; supported formats are {_SUPPORTED}",

@@ -33,7 +33,7 @@ from geo.errors import LexiconError
 from geo.gazetteer import Gazetteer, load_gazetteer
 from geo.geocode import geocode
 from geo.records import Claim, CountStatement, Document, Mention
-from geo.settings import DATA_DIR
+from geo.resources import data_path
 
 # --- lexicons -------------------------------------------------------------------------------
 
@@ -59,7 +59,7 @@ class RuleLexicon:
     @classmethod
     def load(cls, path: Path | None = None) -> RuleLexicon:
         """Return the lexicon stored at ``path``; raise naming the file when it is unusable."""
-        path = path or DATA_DIR / "lexicon" / "rules.json"
+        path = path or data_path("lexicon", "rules.json")
         try:
             lexicon = cls(json.loads(path.read_text(encoding="utf-8")))
             for pattern, _, _ in lexicon.triggers:
@@ -243,7 +243,7 @@ def _triggers(sentence: str, skipped: list[str] | None = None) -> list[_Trigger]
     found = []
     skipped = [] if skipped is None else skipped
     for match in _TRIGGER_RE.finditer(sentence):
-        _, family, passive = _TRIGGERS[int(match.lastgroup[1:])]
+        _, family, passive = _TRIGGERS[int((match.lastgroup or "")[1:])]
         text = match.group().lower()
         # A bare "took"/"entered" is a control verb only when a place name follows it.
         if text in _BARE_TAKE and not _BARE_OBJECT.match(sentence, match.end()):
@@ -555,10 +555,10 @@ def _actor_for(sentence: str, trig: _Trigger, window: tuple[int, int], fallback:
                            r"afghan\s+forces|security\s+forces)", sentence[trig.end:],
                            re.IGNORECASE)
         if source:
-            loser = _actor_in(source.group(1), last=False)
-            if loser == "taliban":
+            losing = _actor_in(source.group(1), last=False)
+            if losing == "taliban":
                 return "government", True
-            if loser == "government":
+            if losing == "government":
                 return "taliban", True
     subject = _actor_in(sentence[window[0] : trig.start], last=True)
     if subject:
@@ -586,7 +586,7 @@ def _kind_and_actor(family: str, actor: str | None,
 def _clause_date(sentence: str, trig: _Trigger, window: tuple[int, int],
                  published: dt.date, previous: dt.date | None) -> tuple[dt.date, bool]:
     """Return the event date of a trigger's clause and whether it was stated."""
-    found = []
+    found: list[tuple[int, dt.date]] = []
     for s, _, expr in find_date_expressions(sentence):
         if re.fullmatch(r"(?:a|one)\s+day\s+later|the\s+(?:next|following)\s+day", expr,
                         re.IGNORECASE):

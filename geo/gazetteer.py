@@ -18,15 +18,19 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
 from geo._normalize import fold, name_key
 from geo.errors import GazetteerError
 from geo.records import Place
-from geo.settings import DATA_DIR
 
-GAZETTEER_PATH = DATA_DIR / "gazetteer" / "gazetteer.json"
+if TYPE_CHECKING:
+    from geo._scan import KeywordScanner
+from geo.resources import data_path
+
+GAZETTEER_PATH = data_path("gazetteer", "gazetteer.json")
 #: Kinds ranked for tie-breaking: a capital is what a bare name means to a reader.
 KIND_RANK = {
     "capital": 0, "province": 1, "city": 2, "district": 3, "crossing": 4, "base": 4,
@@ -86,7 +90,7 @@ class Gazetteer:
         #: memo of near-spelling lookups: (key, cutoff) -> closest key or None
         self.fuzzy_cache: dict[tuple[str, float], str | None] = {}
         #: the geocoder's compiled scan (geo._scan.KeywordScanner), built on first use
-        self.scanner = None
+        self.scanner: KeywordScanner | None = None
         #: memo: scanned spelling -> (rule, entries, province), see geo.geocode._pattern_rule
         self.pattern_rules: dict[str, tuple] = {}
         #: memo: (scanned spelling, kind hint) -> the resolved mention's fields
@@ -147,7 +151,7 @@ class Gazetteer:
         cached = self.fuzzy_cache.get((key, cutoff), self)
         if cached is self:
             cached = self.fuzzy_cache[(key, cutoff)] = self._closest_key(key, cutoff)
-        return cached
+        return cached  # type: ignore[return-value]  # no longer the self sentinel
 
     def fuzzy_first_word(self, key: str, cutoff: float = 85.0) -> str | None:
         """Return the closest key of a multi-word name's first word within ``cutoff``
@@ -167,7 +171,7 @@ class Gazetteer:
             best = process.extractOne(key, candidates, scorer=fuzz.ratio,
                                       score_cutoff=cutoff)
             cached = self.fuzzy_cache[(key, -cutoff)] = best[0] if best else None
-        return cached
+        return cached  # type: ignore[return-value]  # no longer the self sentinel
 
     def _closest_key(self, key: str, cutoff: float) -> str | None:
         if len(key) < 6:

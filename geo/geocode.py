@@ -29,7 +29,7 @@ from collections import Counter
 from functools import lru_cache
 from itertools import compress, count, islice, repeat
 from operator import is_, itemgetter
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from geo._normalize import name_key
 from geo._scan import KeywordScanner, scan_form
@@ -563,8 +563,8 @@ def _sentence_countries(text: str, matches: list[_Match], k: int) -> set[str]:
     start = matches[k].start
     lo = max(text.rfind(".", 0, start), text.rfind("!", 0, start), text.rfind("?", 0, start),
              text.rfind("\n", 0, start))
-    hi = _SENTENCE_BREAK.search(text, start)
-    hi = hi.start() if hi else len(text)
+    stop = _SENTENCE_BREAK.search(text, start)
+    hi = stop.start() if stop else len(text)
     countries = set()
     for m in islice(matches, bisect_right(matches, lo, key=_START), None):
         if m.start > hi:
@@ -697,7 +697,8 @@ def geocode(text: str, gazetteer: Gazetteer | None = None) -> list[Mention]:
         _resolve_pending(plain, matches, mentions, gaz)
     if plain is not text:  # spans are the same; the surface text is the original's
         mentions = [m if text[m.start : m.end] == m.text
-                    else m._replace(text=text[m.start : m.end]) for m in mentions]
+                    else m._replace(text=text[m.start : m.end])
+                    for m in cast("list[Mention]", mentions)]
     return mentions  # type: ignore[return-value]  # no None is left
 
 

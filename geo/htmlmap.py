@@ -32,11 +32,11 @@ from geo.errors import ControlmapError, DateError
 from geo.export import public_source
 from geo.model import ControlModel
 from geo.records import Claim, State
-from geo.settings import PROJECT_DIR
+from geo.resources import app_path
 from geo.theatre import load_theatre
 
 TEMPLATE = Path(__file__).resolve().with_name("htmlmap.html")
-LEAFLET_DIR = PROJECT_DIR / "static" / "leaflet"
+LEAFLET_DIR = app_path("static", "leaflet")
 _VENDOR_HINT = "Run scripts/vendor_assets.py to restore static/leaflet."
 _SLOT = re.compile(r"\{\{(\w+)\}\}")
 # Leaflet's style sheet points at marker and layer-control images we never show; the file

@@ -322,7 +322,8 @@ def preview_data(model: ControlModel) -> dict:
     for iso in model.isos:
         row = model.provinces[iso]
         title, subtitle = f"{row['name']} province", f"capital {row['capital']}"
-        entries = [(None, model.timeline.province_state(iso, dt.date.min))]
+        entries: list[tuple[dt.date | None, State]] = [
+            (None, model.timeline.province_state(iso, dt.date.min))]
         entries += model.timeline.provinces.get(iso, [])
         changes[iso] = [
             [day.isoformat() if day else "",

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import re
 from collections.abc import Mapping, Sequence
 
 import altair as alt
@@ -69,29 +68,9 @@ from geo.mapdata import (  # noqa: F401 (moved to mapdata; kept importable from 
 )
 from geo.model import ControlModel
 from geo.records import STATUSES, State
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'^%@])")
-
+from geo.textsafe import escape_markdown  # re-exported: pages call mapview.escape_markdown
 
 # --------------------------------------------------------------------------- text
-
-
-def escape_markdown(text: str) -> str:
-    """Return ``text`` that Streamlit's Markdown shows literally (no links, HTML or emphasis).
-
-    Every ASCII punctuation character that Markdown, HTML or Streamlit's own syntax
-    (``:emoji:``, ``$math$``, ``:red[...]``) could read is backslash-escaped, and line
-    breaks become spaces.
-
-    Examples
-    --------
-    >>> escape_markdown("<b>[x](http://a)</b>")
-    '\\\\<b\\\\>\\\\[x\\\\]\\\\(http\\\\://a\\\\)\\\\</b\\\\>'
-    """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
-
-
-# --------------------------------------------------------------------------- summary
 
 
 def status_counts(states: Mapping[str, State]) -> dict[str, int]:
@@ -169,7 +148,7 @@ def status_chart(rows: Sequence[dict], day: dt.date, height: int = 220) -> alt.L
         .encode(x="date:T")
     )
     chart = alt.layer(area, rule).properties(height=height)
-    return chart.properties(datasets=chart_datasets(rows, day))
+    return chart.properties(datasets=chart_datasets(rows, day))  # type: ignore[return-value]
 
 
 def chart_datasets(rows: Sequence[dict], day: dt.date) -> dict:

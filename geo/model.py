@@ -38,7 +38,7 @@ class ControlModel:
 
     def days(self) -> tuple[dt.date, dt.date] | None:
         """Return the first and last day with evidence, or None for an empty database."""
-        if self.timeline.first_day is None:
+        if self.timeline.first_day is None or self.timeline.last_day is None:
             return None
         return self.timeline.first_day, self.timeline.last_day
 

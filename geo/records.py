@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 Status = Literal["taliban", "government", "resistance", "contested", "unknown"]
 #: Legend order; the colours and labels are the theatre's (``data/theatre.json``).
@@ -187,7 +187,7 @@ class Claim:
         return _replace(self, claim_id=digest)
 
 
-def _replace(claim: Claim, **changes: object) -> Claim:
+def _replace(claim: Claim, **changes: Any) -> Claim:
     from dataclasses import replace
 
     return replace(claim, **changes)

@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+from typing import Any
 
 from geo.documents import FORMATS, parse_text, read_documents
 from geo.errors import ClaimError, DocumentError
@@ -600,7 +601,7 @@ def d3_winding(geometry: Mapping) -> dict:
     ring as "the whole globe minus this area" and fills the chart. Reversing every ring
     (exterior and holes) gives d3 what it expects. Other geometry types are returned as is.
     """
-    coords = geometry.get("coordinates")
+    coords: Any = geometry.get("coordinates")
     if geometry.get("type") == "Polygon":
         return {"type": "Polygon", "coordinates": [list(reversed(r)) for r in coords]}
     if geometry.get("type") == "MultiPolygon":

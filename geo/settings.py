@@ -6,9 +6,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from geo.resources import data_path
+
 PACKAGE_DIR = Path(__file__).resolve().parent
+#: The checkout holding the package (meaningful in a checkout only; an install has none).
 PROJECT_DIR = PACKAGE_DIR.parent
-DATA_DIR = PROJECT_DIR / "data"
+#: The shipped data (``data/`` in the repository; package data in a wheel). New code asks
+#: :func:`geo.resources.data_path` for a file instead.
+DATA_DIR = data_path()
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,18 @@ DB = Setting(
     "CONTROLMAP_DB",
     "controlmap.db",
     "Database: a SQLite file path or a SQLAlchemy URL (sqlite:///..., postgresql://...).",
+)
+DATABASES = Setting(
+    "CONTROLMAP_DATABASES",
+    "",
+    "Databases the app offers, as `name=path-or-URL;name=path-or-URL` (the first is the "
+    "default); empty means CONTROLMAP_DB alone. Visitors pick a name, never type a path.",
+)
+READ_ONLY = Setting(
+    "CONTROLMAP_READ_ONLY",
+    "",
+    "`1` makes the app read-only: no Ingest page, no reject/restore/add on the Claims page, "
+    "and the app's write actions refuse.",
 )
 MAX_DOCUMENT_BYTES = Setting(
     "CONTROLMAP_MAX_DOCUMENT_BYTES",
@@ -67,10 +84,15 @@ ENGINE = Setting(
     "arbiter in data/models/arbiter.json) or `rules` (the regular-expression extractor alone).",
 )
 
-ALL_SETTINGS = (DB, MAX_DOCUMENT_BYTES, MAX_UPLOAD_MB, EDITOR, TILES, PROVINCES_PATH, DEMO_DIR,
-                ENGINE)
+ALL_SETTINGS = (DB, DATABASES, READ_ONLY, MAX_DOCUMENT_BYTES, MAX_UPLOAD_MB, EDITOR, TILES,
+                PROVINCES_PATH, DEMO_DIR, ENGINE)
 
 
 def max_document_bytes() -> int:
     """Return the ingest size limit in bytes."""
     return int(MAX_DOCUMENT_BYTES.value())
+
+
+def read_only() -> bool:
+    """Return True when the app runs read-only (``CONTROLMAP_READ_ONLY`` is 1, true or yes)."""
+    return READ_ONLY.value().strip().lower() in ("1", "true", "yes", "on")

@@ -373,7 +373,7 @@ def save_document(
             url=doc.url,
             outlet=doc.outlet,
         )
-    ).inserted_primary_key[0]
+    ).inserted_primary_key[0]  # type: ignore[index]  # an insert has a key
     if mentions_:
         conn.execute(sa.insert(mentions), [_mention_row(m, doc_id) for m in mentions_])
     fresh = _unique_by_id(c.with_id() for c in claims_)

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from geo.errors import LexiconError
+from geo.resources import data_path
 
-THEATRE_FILE = Path(__file__).resolve().parent.parent / "data" / "theatre.json"
+THEATRE_FILE = data_path("theatre.json")
 
 
 @dataclass(frozen=True, slots=True)

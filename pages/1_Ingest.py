@@ -8,13 +8,14 @@ import pandas as pd
 import streamlit as st
 
 from geo import review, settings, store
-from geo.appstate import page_setup, run_page, show_error
+from geo.appstate import check_writable, page_setup, read_only, run_page, show_error
 from geo.boundaries import province_names
 from geo.errors import DocumentError
 from geo.extract import Extraction
 from geo.extraction import extract
 from geo.ingest import ingest_document
 from geo.records import Document
+from geo.textsafe import escape_markdown
 
 FLASH_KEY = "ingest_flash"
 FORMAT_LABELS = {"txt": "Plain text", "md": "Markdown", "html": "HTML"}
@@ -37,7 +38,8 @@ def show_preview(doc: Document, names: dict[str, str], db: str) -> None:
         f"**{doc.published.isoformat()}**"
     )
     if stored:
-        st.info(f"{doc.name}: this text is already stored; committing it adds nothing.")
+        st.info(f"{escape_markdown(doc.name)}: this text is already stored; committing it "
+                "adds nothing.")
     st.caption("Place mentions are highlighted; orange marks a claim's place. Hover for the "
                "place, its province and why it was chosen.")
     st.html(review.highlight_html(doc.text, extraction.mentions, extraction.claims, names))
@@ -62,6 +64,7 @@ def show_preview(doc: Document, names: dict[str, str], db: str) -> None:
 
 def commit(docs: list[Document], db: str) -> None:
     """Ingest the documents one transaction each, with a progress bar and a summary."""
+    check_writable()
     engine = store.open_db(db)
     bar = st.progress(0.0, text="Ingesting…") if len(docs) > 1 else None
     added, skipped, claims = [], [], 0
@@ -73,14 +76,14 @@ def commit(docs: list[Document], db: str) -> None:
             added.append(doc.name)
             claims += len(extraction.claims)
         if bar is not None:
-            bar.progress(k / len(docs), text=f"{k} of {len(docs)}: {doc.name}")
+            bar.progress(k / len(docs), text=f"{k} of {len(docs)}: {escape_markdown(doc.name)}")
     results = []
     if added:
         message = (f"Stored {len(added)} document(s) with {claims} claim(s). The map and the "
                    "exports use them from now on.")
         results.append(("success", message))
-    results += [("warning", f"{name} is already stored (same text); nothing was added.")
-                for name in skipped]
+    results += [("warning", escape_markdown(name) + " is already stored (same text); nothing "
+                 "was added.") for name in skipped]
     # Rerun so the preview and the documents table show what is stored now.
     st.session_state[FLASH_KEY] = results
     st.rerun()
@@ -142,7 +145,8 @@ def upload_tab(default_date: dt.date | None, names: dict[str, str], db: str) -> 
         return
     st.subheader(f"Preview of {len(docs)} document(s)")
     for k, doc in enumerate(docs):
-        with st.expander(f"{doc.name} · {doc.published.isoformat()}", expanded=k == 0):
+        with st.expander(f"{escape_markdown(doc.name)} · {doc.published.isoformat()}",
+                         expanded=k == 0):
             show_preview(doc, names, db)
     if st.button(f"Commit {len(docs)} document(s)", type="primary", key="ingest_commit_files"):
         commit(docs, db)
@@ -155,6 +159,9 @@ def main() -> None:
         return
     db, _model = setup
     st.title("Ingest reports")
+    if read_only():
+        st.info("This controlmap is read-only: reports cannot be ingested here.")
+        return
     st.caption("Paste or upload news reports. controlmap finds the places they name and the "
                "control claims they make; check the preview, then commit. Each document is "
                "stored in one transaction; a text already stored is skipped.")

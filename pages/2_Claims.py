@@ -8,11 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from geo import review, settings, store
-from geo.appstate import page_setup, run_page, show_error
+from geo.appstate import check_writable, page_setup, read_only, run_page, show_error
 from geo.boundaries import province_names
 from geo.errors import ControlmapError
 from geo.gazetteer import load_gazetteer
 from geo.records import CLAIM_KINDS
+from geo.textsafe import escape_markdown
 
 EDITOR_KEY = "controlmap_editor"
 FLASH_KEY = "claims_flash"
@@ -64,8 +65,9 @@ def review_section(shown: list[dict], db: str, author: str) -> None:
     claim_id = st.selectbox("Claim", list(by_id), format_func=lambda cid: review.claim_label(
         by_id[cid]), key="claims_selected")
     row = by_id[claim_id]
-    st.caption(f"Status: **{row['status']}** · origin {row['origin']} · claimant "
-               f"{row['claimant']} · confidence {row['confidence']:.2f}")
+    st.caption(f"Status: **{escape_markdown(row['status'])}** · origin "
+               f"{escape_markdown(row['origin'])} · claimant {escape_markdown(row['claimant'])}"
+               f" · confidence {row['confidence']:.2f}")
     st.text(row["quote"])
     note = st.text_input("Note (why)", key="claims_review_note")
     left, right = st.columns(2)
@@ -74,13 +76,15 @@ def review_section(shown: list[dict], db: str, author: str) -> None:
     restore = right.button("Restore claim", disabled=row["status"] == "active",
                            key="claims_restore")
     if reject or restore:
+        check_writable()
         with store.open_db(db).begin() as conn:
             if reject:
                 store.reject_claim(conn, claim_id, author=author, note=note)
             else:
                 store.restore_claim(conn, claim_id, author=author, note=note)
         verb = "Rejected" if reject else "Restored"
-        flash(f"{verb} claim {claim_id}. {'Restore' if reject else 'Reject'} it to undo.")
+        flash(f"{verb} claim {escape_markdown(claim_id)}. "
+              f"{'Restore' if reject else 'Reject'} it to undo.")
 
 
 def manual_section(db: str, author: str, names: dict[str, str], default_day: dt.date) -> None:
@@ -114,6 +118,7 @@ def manual_section(db: str, author: str, names: dict[str, str], default_day: dt.
             st.error("Enter your name in the sidebar first: every edit records its author.")
             return
         try:
+            check_writable()
             claim = review.build_manual_claim(
                 by_id[place_id], event_date=day, actor=actor, kind=kind, claimant=claimant,
                 confidence=confidence, quote=quote, note=note, source=source,
@@ -123,8 +128,8 @@ def manual_section(db: str, author: str, names: dict[str, str], default_day: dt.
         except ControlmapError as err:
             show_error(err)
             return
-        flash(f"Added manual claim {added.claim_id} ({added.place}, {added.actor} "
-              f"{added.kind}). Reject it to undo.")
+        flash(escape_markdown(f"Added manual claim {added.claim_id} ({added.place}, "
+                              f"{added.actor} {added.kind}).") + " Reject it to undo.")
 
 
 def main() -> None:
@@ -133,7 +138,7 @@ def main() -> None:
     if setup is None:
         return
     db, model = setup
-    author = editor_name()
+    author = "" if read_only() else editor_name()
     st.title("Claims")
     st.caption("Every claim the map rests on, with its quote and source. Rejecting a claim "
                "removes it from the map; restoring it brings it back. Nothing is ever "
@@ -150,9 +155,13 @@ def main() -> None:
     table = review.claim_table_rows(shown, names)
     if table:
         st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", key="claims_table")
-    review_section(shown, db, author)
-    span = model.days()
-    manual_section(db, author, names, span[1] if span else dt.date.today())
+    if read_only():
+        st.caption("This controlmap is read-only: claims cannot be rejected, restored or "
+                   "added here.")
+    else:
+        review_section(shown, db, author)
+        span = model.days()
+        manual_section(db, author, names, span[1] if span else dt.date.today())
     st.subheader("Edit history")
     by_id = {r["claim_id"]: r for r in rows}
     history = review.edit_rows(edits, by_id)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
 
 from geo import settings, store
 from geo.ingest import ingest_paths
+from geo.textsafe import escape_markdown
 
 st_testing = pytest.importorskip("streamlit.testing.v1")
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -24,13 +26,23 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(path)
 
 
-def run_app(monkeypatch: pytest.MonkeyPatch, db: str, date: str | None = None):
-    """Run the map page on ``db`` (with ``?date=`` when given); return the AppTest."""
+def run_app(monkeypatch: pytest.MonkeyPatch, db: str, date: str | None = None,
+            query: dict[str, str] | None = None):
+    """Run the map page on ``db`` (with ``?date=`` and other query parameters when given);
+    return the AppTest."""
     monkeypatch.setenv("CONTROLMAP_DB", db)
     at = st_testing.AppTest.from_file(APP, default_timeout=TIMEOUT)
     if date is not None:
         at.query_params["date"] = date
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
     return at.run()
+
+
+def query_value(at, key: str) -> str:
+    """Return a query parameter of the page's URL (AppTest gives a str or a list)."""
+    value = at.query_params[key]
+    return value[0] if isinstance(value, list) else value
 
 
 def headline(at) -> str:
@@ -141,11 +153,110 @@ def test_play_advances_one_day_per_run_and_stops_at_the_end(monkeypatch, demo_db
     assert any(b.label == "Play" for b in at.button), "playing did not stop at the last day"
 
 
-def test_a_new_database_is_built_from_the_demo_corpus(monkeypatch, tmp_path) -> None:
-    at = run_app(monkeypatch, str(tmp_path / "new.db"), "2021-08-13")
+def test_a_database_that_does_not_exist_is_an_error_and_is_not_created(
+        monkeypatch, tmp_path) -> None:
+    missing = tmp_path / "new.db"
+    at = run_app(monkeypatch, str(missing), "2021-08-13")
     assert not at.exception
-    assert any("built one from the demo corpus" in i.value for i in at.info)
-    assert "provincial capitals" in headline(at)
+    assert "There is no database" in plain(messages(at.error))
+    assert "controlmap demo --db PATH" in plain(messages(at.error))
+    assert not missing.exists()
+
+
+def messages(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def plain(text: str) -> str:
+    """Return Markdown source with its backslash escapes undone (what a reader sees)."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def page_text(at) -> str:
+    """Return every element of the page and its sidebar, as their protobuf text."""
+    out: list[str] = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            out.append(str(proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(out)
+
+
+def test_there_is_no_text_box_to_type_a_database_into(monkeypatch, demo_db) -> None:
+    at = run_app(monkeypatch, demo_db, "2021-08-13")
+    assert not at.exception
+    assert not at.sidebar.text_input, [t.label for t in at.sidebar.text_input]
+    assert "Database: " in messages(at.sidebar.caption)
+
+
+@pytest.mark.parametrize("crafted", ["/tmp/x.db", "sqlite:////tmp/x.db",
+                                     "postgresql://u:p@10.0.0.1:5432/x"])
+def test_a_crafted_db_query_parameter_is_refused_with_a_message(
+        monkeypatch, demo_db, crafted) -> None:
+    at = run_app(monkeypatch, demo_db, query={"db": crafted})
+    assert not at.exception
+    text = plain(messages(at.error))
+    assert "There is no database named" in text
+    assert not at.slider, "the page went on with some database"
+    assert not Path("/tmp/x.db").exists()
+
+
+def test_a_hostile_db_query_parameter_is_shown_as_text_not_a_link(monkeypatch, demo_db) -> None:
+    payload = "[x](http://127.0.0.1:1/beacon) ![i](http://127.0.0.1:1/i.png)"
+    at = run_app(monkeypatch, demo_db, query={"db": payload})
+    raw = messages(at.error)
+    assert "](http" not in raw
+    assert escape_markdown("[x](http://127.0.0.1:1/beacon)") in raw
+
+
+def test_configured_databases_are_offered_by_name_and_follow_the_url(
+        monkeypatch, demo_db, tmp_path) -> None:
+    empty = tmp_path / "empty.db"
+    store.open_db(str(empty))
+    store.close_db(str(empty))
+    monkeypatch.setenv("CONTROLMAP_DATABASES", f"demo={demo_db};empty={empty}")
+    at = run_app(monkeypatch, demo_db, "2021-08-13")
+    picker = at.sidebar.selectbox(key="controlmap_db_pick")
+    assert picker.options == ["demo", "empty"]
+    assert query_value(at, "db") == "demo"
+    assert at.slider, "the demo database has claims to draw"
+    picker.set_value("empty").run()
+    assert not at.exception
+    assert query_value(at, "db") == "empty"
+    assert "holds no claims yet" in messages(at.info)
+    at.run()  # a rerun keeps the choice
+    assert at.sidebar.selectbox(key="controlmap_db_pick").value == "empty"
+    at = run_app(monkeypatch, demo_db, query={"db": "empty"})  # a shared link opens it
+    assert at.sidebar.selectbox(key="controlmap_db_pick").value == "empty"
+
+
+def test_the_chosen_database_travels_to_the_other_pages(monkeypatch, demo_db, tmp_path) -> None:
+    empty = tmp_path / "empty.db"
+    store.open_db(str(empty))
+    store.close_db(str(empty))
+    monkeypatch.setenv("CONTROLMAP_DATABASES", f"demo={demo_db};empty={empty}")
+    at = run_app(monkeypatch, demo_db)
+    at.sidebar.selectbox(key="controlmap_db_pick").set_value("empty").run()
+    at.switch_page("pages/4_Export.py").run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="controlmap_db_pick").value == "empty"
+    assert "holds no claims yet" in messages(at.info)
+
+
+def test_a_database_password_never_reaches_the_page(monkeypatch) -> None:
+    pytest.importorskip("psycopg")
+    at = run_app(monkeypatch, "postgresql+psycopg://u:secret@127.0.0.1:1/x")
+    assert not at.exception
+    assert at.error
+    text = page_text(at)
+    assert "secret" not in text
+    assert "u:***@127" in plain(messages(at.sidebar.caption))
+    assert "u:***@127" in plain(messages(at.error))
 
 
 def test_an_unreadable_database_shows_an_error_not_a_traceback(monkeypatch, tmp_path) -> None:

@@ -357,36 +357,185 @@ def test_without_db_or_environment_the_database_is_controlmap_db_here(tmp_path: 
     assert n_documents(tmp_path / "controlmap.db") == 3
 
 
-def test_serve_starts_the_app_with_its_assets_served_locally(tmp_path: Path) -> None:
+def free_port() -> int:
     import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def listening_addresses(port: int) -> set[str]:
+    """Return the local addresses with a socket listening on ``port`` (from /proc/net)."""
+    import ipaddress
+
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            address, port_hex = local.split(":")
+            if state != "0A" or int(port_hex, 16) != port:  # 0A: LISTEN
+                continue
+            raw = bytes.fromhex(address)
+            # /proc writes each 32-bit word of the address in host (little-endian) order
+            words = b"".join(raw[k:k + 4][::-1] for k in range(0, len(raw), 4))
+            found.add(str(ipaddress.ip_address(words)))
+    return found
+
+
+def start_serve(*args: str):
+    """Start ``controlmap serve`` as a subprocess; return (process, port) once it answers."""
     import subprocess
     import sys
     import time
     import urllib.request
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    db = tmp_path / "serve.db"
+    port = free_port()
     cmd = [sys.executable, "-c", "from geo.cli import main; main()", "serve", "--port",
-           str(port), "--db", str(db)]
-    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+           str(port), *args]
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health") as r:
+                if r.status == 200:
+                    return process, port
+        except OSError:
+            time.sleep(0.3)
+    stop(process)
+    raise AssertionError("controlmap serve did not answer: " + process.stderr.read().decode())
+
+
+def stop(process) -> None:
+    process.terminate()
     try:
-        deadline, health = time.monotonic() + 60, None
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health") as r:
-                    health = r.status
-                    break
-            except OSError:
-                time.sleep(0.3)
-        assert health == 200, "controlmap serve did not answer"
+        process.wait(timeout=20)
+    except Exception:
+        process.kill()
+        process.wait(timeout=20)
+
+
+def test_serve_listens_on_loopback_only_and_serves_its_assets_locally(tmp_path: Path) -> None:
+    import urllib.request
+
+    db = tmp_path / "serve.db"
+    assert run("init", "--db", str(db)).exit_code == 0
+    process, port = start_serve("--db", str(db))
+    try:
+        assert listening_addresses(port) == {"127.0.0.1"}
         leaflet = f"http://127.0.0.1:{port}/app/static/leaflet/leaflet.js"
         with urllib.request.urlopen(leaflet) as response:
             assert b"Leaflet" in response.read(300)
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        stop(process)
+
+
+def test_streamlit_run_app_py_binds_loopback_through_the_shipped_config() -> None:
+    import tomllib
+
+    from geo.resources import app_path
+
+    root_config = Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml"
+    for path in (root_config, app_path(".streamlit", "config.toml")):
+        with path.open("rb") as fh:
+            assert tomllib.load(fh)["server"]["address"] == "127.0.0.1", path
+
+
+def test_a_first_serve_with_no_database_set_builds_the_demo_here(tmp_path: Path,
+                                                                  monkeypatch) -> None:
+    monkeypatch.delenv("CONTROLMAP_DATABASES", raising=False)
+    process, _port = start_serve()
+    try:
+        assert n_documents(tmp_path / "controlmap.db") >= 30
+    finally:
+        stop(process)
+
+
+def test_serve_of_a_database_that_does_not_exist_is_a_clean_error(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.db"
+
+    assert_clean_error(run("serve", "--db", str(missing), "--port", str(free_port())),
+                       str(missing), "controlmap demo --db PATH")
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize("command", [
+    ["claims"], ["snapshot", "--date", "2021-08-12"], ["timeline"],
+    ["reject", "c0ffee"], ["restore", "c0ffee"],
+])  # fmt: skip
+def test_reading_commands_refuse_a_database_that_does_not_exist_and_create_none(
+    tmp_path: Path, command: list[str]
+) -> None:
+    typo = tmp_path / "reprots.db"
+
+    result = run(*command, "--db", str(typo))
+
+    assert_clean_error(result, f"There is no database {str(typo)!r}", "controlmap init")
+    assert not typo.exists()
+
+
+def test_init_creates_an_empty_database_once(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+
+    first = run("init", "--db", str(path))
+    again = run("init", "--db", str(path))
+
+    assert first.exit_code == again.exit_code == 0, first.output
+    assert "created an empty database" in first.stderr
+    assert n_documents(path) == 0
+    assert "exists already (0 documents); nothing changed" in again.stderr
+    assert run("claims", "--db", str(path)).stdout.startswith("document,")
+
+
+SECRET_URL = "postgresql+psycopg://u:secret@127.0.0.1:1/x"
+
+
+@pytest.mark.parametrize("command", [
+    ["claims"], ["snapshot", "--date", "2021-08-12"], ["timeline"], ["demo"], ["init"],
+    ["ingest", "."], ["reject", "c0ffee"],
+])  # fmt: skip
+def test_a_database_password_never_reaches_the_cli_output(command: list[str]) -> None:
+    pytest.importorskip("psycopg")
+
+    result = run(*command, "--db", SECRET_URL)
+
+    assert result.exit_code == 1
+    assert "secret" not in result.output
+    assert "u:***@127.0.0.1" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_database_password_is_masked_in_the_environment_too(monkeypatch) -> None:
+    pytest.importorskip("psycopg")
+    monkeypatch.setenv("CONTROLMAP_DB", SECRET_URL)
+
+    result = run("timeline")
+
+    assert "secret" not in result.output
+    assert "u:***@" in result.stderr
+
+
+def test_demo_names_a_server_database_with_its_password_masked() -> None:
+    import os
+
+    url = os.environ.get("CONTROLMAP_TEST_POSTGRES")
+    if not url:
+        pytest.skip("CONTROLMAP_TEST_POSTGRES is not set (no PostgreSQL to build the demo in)")
+    from sqlalchemy.engine import make_url
+
+    password = make_url(url).password
+    if not password:
+        pytest.skip("the test database URL has no password to mask")
+
+    result = run("init", "--db", url)
+
+    assert result.exit_code == 0, result.output
+    assert f":{password}@" not in result.output
+    assert ":***@" in result.stderr
 
 
 # --------------------------------------------------------------------------- engines

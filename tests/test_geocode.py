@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from wordfreq import top_n_list
 
-import geo._scan
-from geo.gazetteer import load_gazetteer
 from geo.geocode import _insert_apart, _Match, geocode
 
 
@@ -231,20 +227,6 @@ def test_readings_that_depend_on_the_text_are_not_memoised():
 
 def test_a_title_before_a_name_on_the_fast_path_makes_it_a_person():
     assert geocode("Marshal Farah spoke; later Farah fell.")[0].start > 20
-
-
-@pytest.mark.skipif(geo._scan.scan_capitalised is geo._scan._scan_capitalised,
-                    reason="geo._capitalised is not built: the twin is the only scan")
-def test_geocoding_reads_the_same_with_the_pure_python_capitalised_scan(monkeypatch):
-    # Where geo._capitalised is not built (no C compiler at install) the twin runs.
-    demo = Path(__file__).resolve().parent.parent / "data" / "demo"
-    texts = [p.read_text(encoding="utf-8") for p in sorted(demo.glob("*.txt"))[:12]]
-    texts += ["Qandahaar province and Lashkargaah, said Khan Abad's mayor. در هرات"]
-    compiled = [geocode(text) for text in texts]
-    load_gazetteer().clear_memos()  # every word judged anew, through the twin
-    monkeypatch.setattr(geo._scan, "scan_capitalised", geo._scan._scan_capitalised)
-    assert [geocode(text) for text in texts] == compiled
-    assert sum(map(len, compiled)) > 50
 
 
 def test_a_long_name_is_found_whole_with_hyphens_or_spaces():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo import settings, store
 from geo.ingest import ingest_paths
+from geo.textsafe import escape_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["1_Ingest.py", "2_Claims.py", "3_Gazetteer.py", "4_Export.py"]
@@ -59,8 +61,14 @@ def claim_rows(db: str) -> list[dict]:
         return store.load_claim_rows(conn, include_rejected=True)
 
 
-def messages(elements) -> str:
+def raw(elements) -> str:
+    """Return the elements' Markdown source, as the browser receives it."""
     return "\n".join(str(e.value) for e in elements)
+
+
+def messages(elements) -> str:
+    """Return the elements' text as a reader sees it (Markdown escapes undone)."""
+    return re.sub(r"\\(.)", r"\1", raw(elements))
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -416,3 +424,121 @@ def test_export_defaults_to_the_last_day(db: str) -> None:
     day = at.date_input(key="export_date").value
     assert f"controlmap-snapshot-{day.isoformat()}.geojson" in seen
     assert f"controlmap-claims-{day.isoformat()}.csv" in seen
+
+
+# --------------------------------------------------------------------------- hostile text
+
+BEACON = "[x](http://127.0.0.1:1/beacon)"
+IMAGE = "![i](http://127.0.0.1:1/i.png)"
+TAG = "<img src=x onerror=alert(1)>"
+
+
+def assert_inert(markdown: str, payload: str) -> None:
+    """The payload is shown escaped (as text), never as a link, an image or HTML."""
+    assert escape_markdown(payload) in markdown, markdown
+    assert payload not in markdown
+    assert_no_live_markup(markdown)
+
+
+def assert_no_live_markup(markdown: str) -> None:
+    """No link or image syntax (``](``) and no unescaped ``<`` (HTML) in Markdown source."""
+    assert "](" not in markdown
+    assert not re.search(r"(?<!\\)<", markdown), markdown
+
+
+@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("payload", [BEACON, IMAGE, TAG])
+def test_a_hostile_database_name_in_the_url_is_refused_as_text(
+        db: str, name: str, payload: str) -> None:
+    at = page(name)
+    at.query_params["db"] = payload
+    at.run()
+    assert not at.exception
+    assert "There is no database named" in messages(at.error)
+    assert_inert(raw(at.error), payload)
+
+
+@pytest.mark.parametrize("payload", [BEACON, IMAGE, TAG])
+def test_ingest_shows_a_hostile_pasted_name_as_text(db: str, payload: str) -> None:
+    at = page("1_Ingest.py").run()
+    at.text_input(key="ingest_name").input(payload).run()
+    at.text_area(key="ingest_text").input(ZARANJ).run()
+    at.button(key="ingest_commit_text").click().run()
+    at.button(key="ingest_commit_text").click().run()
+    assert not at.exception
+    assert "already stored" in messages(at.info)
+    assert_inert(raw(at.info), payload)
+    assert_inert(raw(at.warning), payload)
+
+
+# A file name keeps no folder part, so these links and images point nowhere in particular.
+@pytest.mark.parametrize("payload", ["[x](beacon.example)", "![i](i.png)", TAG])
+def test_ingest_shows_hostile_upload_names_as_text(db: str, payload: str) -> None:
+    at = page("1_Ingest.py").run()
+    good = f"{payload}.txt"
+    at.file_uploader(key="ingest_files").set_value([
+        (good, ZARANJ.encode(), "text/plain"),
+        (f"{payload}-empty.txt", b"", "text/plain"),
+    ]).run()  # fmt: skip
+    assert not at.exception
+    assert "is empty" in messages(at.error)
+    assert_inert(raw(at.error), payload)
+    [label] = [e.label for e in at.expander if "2021-08-06" in e.label]
+    assert_inert(label, payload)
+
+
+@pytest.mark.parametrize("payload", [BEACON, IMAGE, TAG])
+def test_ingest_shows_a_hostile_jsonl_date_and_url_as_text(db: str, payload: str) -> None:
+    at = page("1_Ingest.py").run()
+    lines = [{"text": "The Taliban captured Taloqan on Sunday.", "date": payload},
+             {"text": "The Taliban captured Aybak on Monday.", "date": "2021-08-10",
+              "url": payload}]
+    at.file_uploader(key="ingest_files").set_value([
+        ("batch.jsonl", "\n".join(json.dumps(x) for x in lines).encode(), "application/json"),
+    ]).run()  # fmt: skip
+    assert not at.exception
+    assert at.error, "the bad date was not refused"
+    assert_inert(raw(at.error), payload)
+    assert_no_live_markup(raw([*at.markdown, *at.caption, *at.info, *at.warning, *at.error]))
+
+
+# --------------------------------------------------------------------------- read-only
+
+
+@pytest.fixture
+def read_only(db: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("CONTROLMAP_READ_ONLY", "1")
+    return db
+
+
+def test_read_only_claims_page_has_no_edit_controls(read_only: str) -> None:
+    at = page("2_Claims.py").run()
+    assert not at.exception
+    assert at.dataframe, "the claims are still shown"
+    for key in ("claims_reject", "claims_restore", "manual_add"):
+        assert not _has_key(at, key), key
+    assert not at.sidebar.text_input
+    assert "read-only" in messages(at.caption)
+
+
+def test_read_only_ingest_page_offers_nothing_to_ingest(read_only: str) -> None:
+    before = counts(read_only)
+    at = page("1_Ingest.py").run()
+    assert not at.exception
+    assert "read-only" in messages(at.info)
+    assert not at.text_area
+    assert not at.get("file_uploader")
+    assert counts(read_only) == before
+
+
+def test_read_only_refuses_writes_in_the_action_layer(read_only: str) -> None:
+    from geo.appstate import ReadOnlyError, check_writable
+
+    with pytest.raises(ReadOnlyError, match="read-only"):
+        check_writable()
+
+
+def test_a_writable_app_lets_the_action_layer_write(db: str) -> None:
+    from geo.appstate import check_writable
+
+    check_writable()  # no error: CONTROLMAP_READ_ONLY is not set

@@ -1,4 +1,4 @@
-"""The geocoder's compiled scan (geo._scan) on small real inputs."""
+"""The geocoder's scans (geo._scan) on small real inputs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from geo._scan import (
     KeywordScanner,
-    _scan_capitalised,
     joiner_variants,
     scan_capitalised,
     scan_form,
@@ -93,35 +92,35 @@ def test_words_that_are_spellings_are_never_suspects():
 CAPITALISED = r"[A-Z\u00c0-\u00de\u0100-\u017f\u0400-\u042f\u0600-\u06ff][^\W\d_]+"
 
 
-def test_the_python_twin_lists_capitalised_words_and_where_suspects_stand():
+def test_the_scan_lists_capitalised_words_and_where_suspects_stand():
     text = "Khan Abad and McKhan, Khan. iKhan 2Khan"
-    words, where = _scan_capitalised(text, {"Khan"})
+    words, where = scan_capitalised(text, {"Khan"})
     assert words == {"Khan", "Abad", "McKhan"}
     assert where == [(0, 4, "Khan"), (22, 26, "Khan"), (35, 39, "Khan")]
 
 
-def test_the_python_twin_reads_dari_and_cyrillic_words_as_capitalised():
-    words, where = _scan_capitalised("در هرات و Кабул", {"هرات"})
+def test_the_scan_reads_dari_and_cyrillic_words_as_capitalised():
+    words, where = scan_capitalised("در هرات و Кабул", {"هرات"})
     assert words == {"در", "هرات", "Кабул"}
     assert where == [(3, 7, "هرات")]
 
-
-needs_compiled = pytest.mark.skipif(
-    scan_capitalised is _scan_capitalised,
-    reason="geo._capitalised is not built (no C compiler at install): the twin is in use")
 
 # Letters, capitals, digits, joiners and punctuation of the scripts the scan reads.
 _ALPHABET = st.sampled_from([*"aAbKkhnZz ,.-'_2\n", *"ĀéÉ×Жжهرا²٣İ"])
 
 
-@needs_compiled
 @given(st.lists(_ALPHABET, max_size=60).map("".join), st.data())
-def test_the_compiled_scan_and_its_python_twin_agree(text, data):
+def test_the_scan_lists_every_capitalised_word_and_only_suspects_that_stand_alone(text, data):
     words = set(re.findall(CAPITALISED, text))
     suspects = set(data.draw(st.lists(st.sampled_from(sorted(words)), max_size=3))
                    if words else ())
-    assert scan_capitalised(text, suspects) == _scan_capitalised(text, suspects)
-    assert scan_capitalised(text, suspects)[0] == words
+    found, where = scan_capitalised(text, suspects)
+    assert found == words
+    for start, end, word in where:
+        assert word in suspects
+        assert text[start:end] == word
+        assert not (start and text[start - 1].isalpha())
+    assert where == sorted(where)
 
 
 # Words, signs that may open a word, digit-like letters and joiners, to meet often.
@@ -130,16 +129,20 @@ _PIECES = st.sampled_from(["Khan", "Abad", "Жук", "هرات", "×", "،", "٣
 _SUSPECTS = st.sets(st.sampled_from(["Khan", "Abad", "Жук", "هرات", "×Khan", "Khanabad"]))
 
 
-@needs_compiled
 @given(st.lists(_PIECES, max_size=12).map("".join), _SUSPECTS)
-def test_the_compiled_scan_and_its_twin_agree_on_words_beside_signs(text, suspects):
-    assert scan_capitalised(text, suspects) == _scan_capitalised(text, suspects)
+def test_a_suspect_beside_signs_is_found_where_it_stands_as_a_word(text, suspects):
+    _, where = scan_capitalised(text, suspects)
+    for start, end, word in where:
+        assert word in suspects
+        assert text[start:end] == word
+        assert not (start and text[start - 1].isalpha())
+        assert not text[end:end + 1].isalpha()
 
 
 @pytest.mark.parametrize("sign", ["×", "،", "٣"])
 def test_a_suspect_after_a_sign_that_opens_a_word_stands_alone(sign):
     text = f"Khan {sign}Khan and {sign}Abad"
-    words, where = _scan_capitalised(text, {"Khan", "Abad"})
+    words, where = scan_capitalised(text, {"Khan", "Abad"})
     assert words == {"Khan", f"{sign}Khan", f"{sign}Abad"}
     assert where == [(0, 4, "Khan"), (6, 10, "Khan"), (16, 20, "Abad")]
     assert scan_capitalised(text, {"Khan", "Abad"}) == (words, where)
@@ -147,11 +150,4 @@ def test_a_suspect_after_a_sign_that_opens_a_word_stands_alone(sign):
 
 def test_a_suspect_inside_a_word_after_a_digit_like_letter_is_no_occurrence():
     # "A²Khan" is one word to the scan; "²Khan" starts a word at "K"
-    assert _scan_capitalised("A²Khan ²Khan", {"Khan"})[1] == [(8, 12, "Khan")]
     assert scan_capitalised("A²Khan ²Khan", {"Khan"})[1] == [(8, 12, "Khan")]
-
-
-@needs_compiled
-def test_the_compiled_scan_checks_its_arguments():
-    with pytest.raises(TypeError, match="scan_capitalised"):
-        scan_capitalised(b"Kabul", set())

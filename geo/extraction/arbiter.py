@@ -19,9 +19,9 @@ from typing import Any
 
 from geo.errors import LexiconError
 from geo.extraction.candidates import POLARITIES, Candidate, Polarity
-from geo.settings import DATA_DIR
+from geo.resources import data_path
 
-DEFAULT_MODEL = DATA_DIR / "models" / "arbiter.json"
+DEFAULT_MODEL = data_path("models", "arbiter.json")
 
 #: How a feature reads in a claim's reason ("before:fall" -> "'fell'-type word before it").
 _WHERE = {

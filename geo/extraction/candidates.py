@@ -23,7 +23,7 @@ from geo.errors import LexiconError
 from geo.extract import KABUL_FELL, Extraction, defender, is_qualifier, split_sentences
 from geo.extraction.structure import Layout, layout
 from geo.records import Claim, Document, Mention
-from geo.settings import DATA_DIR
+from geo.resources import data_path
 
 #: The direction a claim moves its province (the dev corpus's and the scorer's vocabulary).
 Polarity = Literal["taliban", "government", "contested"]
@@ -54,7 +54,7 @@ class CueLexicon:
     @classmethod
     def load(cls, path: Path | None = None) -> CueLexicon:
         """Return the lexicon read from ``path`` (default ``data/lexicon/cues.json``)."""
-        path = path or DATA_DIR / "lexicon" / "cues.json"
+        path = path or data_path("lexicon", "cues.json")
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
             return cls(raw["classes"])

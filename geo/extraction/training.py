@@ -28,13 +28,13 @@ from geo.extract import Extraction
 from geo.extraction.arbiter import Arbiter, document_features
 from geo.extraction.candidates import POLARITIES, Candidate, Polarity
 from geo.records import Document
-from geo.settings import DATA_DIR
+from geo.resources import data_path
 
 if TYPE_CHECKING:
     from geo.evaluate import Expected, Score
     from geo.extraction.learned import LearnedExtractor
 
-DEFAULT_LABELS = DATA_DIR / "labels" / "dev_candidates.csv"
+DEFAULT_LABELS = data_path("labels", "dev_candidates.csv")
 #: Inverse regularisation strength; chosen by leave-one-slice-out (see docs/extraction.md).
 DEFAULT_C = 0.1
 #: A feature must occur in this many training candidates to get a weight.
@@ -111,7 +111,7 @@ def targets(cands: list[Candidate], labels: Iterable[Label]
 DEFAULT_THRESHOLDS = {"keep": 0.1, "add": 0.5, "add_seat": 0.6}
 
 
-DEFAULT_PHRASINGS = DATA_DIR / "labels" / "phrasings.jsonl"
+DEFAULT_PHRASINGS = data_path("labels", "phrasings.jsonl")
 
 
 @dataclass(frozen=True, slots=True)
