@@ -129,13 +129,14 @@ def map_data(model: ControlModel, first: dt.date, last: dt.date) -> dict:
         return claims.add(claim.claim_id or id(claim), claim_entry(claim))
 
     def state_index(state: State) -> int:
-        value = {"status": state.status, "confirmed": state.confirmed,
-                 "since": state.since.isoformat() if state.since else None,
-                 "confidence": round(state.confidence, 3),
-                 "evidence": [claim_index(c) for c in state.evidence],
-                 "contrary": [claim_index(c) for c in state.contrary]}  # fmt: skip
-        key = (value["status"], value["confirmed"], value["since"], value["confidence"],
-               tuple(value["evidence"]), tuple(value["contrary"]))  # fmt: skip
+        evidence = [claim_index(c) for c in state.evidence]
+        contrary = [claim_index(c) for c in state.contrary]
+        since = state.since.isoformat() if state.since else None
+        confidence = round(state.confidence, 3)
+        value = {"status": state.status, "confirmed": state.confirmed, "since": since,
+                 "confidence": confidence, "evidence": evidence, "contrary": contrary}
+        key = (state.status, state.confirmed, since, confidence, tuple(evidence),
+               tuple(contrary))
         return states.add(key, value)
 
     provinces = {}
