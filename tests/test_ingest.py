@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from geo import store
 from geo.cli import app
+from geo.errors import DocumentStoreError
 from geo.extraction import extract
 from geo.gazetteer import load_gazetteer
 from geo.ingest import ingest_document, ingest_paths
@@ -428,8 +429,13 @@ def test_a_database_failure_mid_document_leaves_no_partial_document(engine) -> N
     assert {"cap:AF-NIM", "cap:AF-JOW"} <= places  # the first claim inserts, the second fails
     refuse_claims_about(engine, "cap:AF-JOW")
 
-    with pytest.raises(sa.exc.DatabaseError, match="refused by test trigger"):
+    with pytest.raises(DocumentStoreError, match="refused by test trigger") as err:
         ingest_document(engine, doc)
+
+    assert err.value.document == "two.txt"
+    assert "two.txt" in str(err.value)
+    assert "INSERT" not in str(err.value)
+    assert "Taliban" not in str(err.value)  # no SQL parameters: the text is not shown
 
     assert rows(engine) == {"documents": 0, "mentions": 0, "claims": 0, "edits": 0}
     with engine.connect() as conn:
@@ -439,7 +445,7 @@ def test_a_database_failure_mid_document_leaves_no_partial_document(engine) -> N
 def test_a_document_that_failed_is_ingested_once_the_failure_is_gone(engine) -> None:
     doc = two_capitals()
     refuse_claims_about(engine, "cap:AF-JOW")
-    with pytest.raises(sa.exc.DatabaseError):
+    with pytest.raises(DocumentStoreError):
         ingest_document(engine, doc)
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP TRIGGER refuse_claim")
