@@ -962,7 +962,8 @@ def add_manual_claim(conn: sa.Connection, claim: Claim, *, author: str, note: st
     insert = _insert_ignoring_conflicts(conn, claims, "claim_id")
     # ON CONFLICT DO NOTHING: an analyst adding the same claim at the same moment is told
     # so, rather than shown a database error.
-    if conn.execute(insert.values(**_claim_row(claim, None))).rowcount == 0:
+    added = insert.values(**_claim_row(claim, None)).returning(claims.c.claim_id)
+    if conn.execute(added).scalar_one_or_none() is None:
         raise ClaimError(
             f"This manual claim is already stored (id {claim.claim_id}).",
             hint="Change the note or the claim to add another one.",
