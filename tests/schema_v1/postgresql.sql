@@ -1,3 +1,6 @@
+-- The schema a controlmap database had before migrations (meta.schema_version 1), as
+-- the code at commit d1877d5 created it on postgresql; tests/test_migrations.py builds old
+-- databases from it.
 CREATE TABLE documents (
 	doc_id SERIAL NOT NULL, 
 	content_hash VARCHAR(64) NOT NULL, 
