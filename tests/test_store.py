@@ -665,3 +665,28 @@ def test_store_errors_name_the_database_without_its_password() -> None:
     assert "s3cret" not in str(err.value)
     assert store.describe_db("postgresql://ana:s3cret@db/cm") == "postgresql://ana:***@db/cm"
 
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(batches=st.lists(st.lists(st.integers(0, 6), max_size=8), min_size=1, max_size=4))
+def test_each_content_is_stored_once_by_the_first_batch_item_that_brings_it(
+    tmp_path: Path, batches: list[list[int]]
+) -> None:
+    path = str(tmp_path / f"batches-{time.perf_counter_ns()}.db")
+    engine = store.open_db(path)
+    try:
+        stored: set[int] = set()
+        for batch in batches:
+            results = store.save_batch(engine, [prepared_n(i) for i in batch])
+            expected = []
+            for i in batch:
+                expected.append(i not in stored)
+                stored.add(i)
+            assert results == expected
+        with engine.connect() as conn:
+            rows = store.count_rows(conn)
+        assert rows["documents"] == rows["mentions"] == rows["claims"] == len(stored)
+    finally:
+        store.close_db(path)
