@@ -35,6 +35,7 @@ import contextlib
 import datetime as dt
 import random
 import re
+import shlex
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields, replace
@@ -473,9 +474,12 @@ def _require_head(state: SchemaState, url: str) -> None:
 
 
 def _quote_arg(url: str) -> str:
+    """Return the ``--db`` argument that names this database in a hint: a SQLite file's
+    path (shell-quoted when needed), else a pointer to the URL (never its password)."""
     path = _sqlite_path(url)
-    text = str(path) if path else sa.make_url(url).render_as_string(hide_password=True)
-    return text if re.fullmatch(r"[\w@%+=:,./-]+", text) else "'" + text.replace("'", "'\\''") + "'"
+    if path is None:
+        return "<the same URL>"
+    return shlex.quote(str(path))
 
 
 def _sqlite_path(url: str) -> Path | None:
