@@ -1,11 +1,13 @@
 """The ``controlmap`` command line: geocode, ingest, claims, snapshot, timeline, html, demo,
-init, serve (and the analysts' reject, restore, evaluate, label).
+init, serve, ``db upgrade``/``db current`` for the database's schema (and the analysts'
+reject, restore, evaluate, label).
 
 Database URLs are shown with their password masked (:func:`geo.textsafe.mask_secrets`);
 reading commands refuse a SQLite file that does not exist (:mod:`geo.databases`).
 
 Package errors (:class:`geo.errors.ControlmapError`) become a one-line message with a hint
-and exit code 1; a batch that refused some documents exits with code 3.
+and exit code 1; a batch that refused some documents (or whose documents the database
+refused) exits with code 3.
 """
 
 from __future__ import annotations
@@ -163,7 +165,9 @@ def ingest(
         typer.secho(f"note: {note}", fg=typer.colors.YELLOW, err=True)
     for name, reason in report.refused:
         typer.secho(f"refused {name}: {reason}", fg=typer.colors.YELLOW, err=True)
-    if report.refused:
+    for name, reason in report.failed:
+        typer.secho(f"failed {name}: {reason}", fg=typer.colors.YELLOW, err=True)
+    if report.refused or report.failed:
         raise typer.Exit(EXIT_REFUSED)
 
 
@@ -306,6 +310,36 @@ def init(db: DbOption = None) -> None:
         typer.echo(f"{where} exists already ({documents} documents); nothing changed", err=True)
     else:
         typer.echo(f"created an empty database {where}", err=True)
+db_app = typer.Typer(
+    name="db",
+    help="The database's schema: which revision it is at, and upgrading it.",
+    no_args_is_help=True,
+)
+app.add_typer(db_app)
+
+
+@db_app.command("upgrade")
+@clean_errors
+def db_upgrade(db: DbOption = None) -> None:
+    """Create the schema in an empty database or upgrade it to this controlmap's revision
+    (a database made before migrations too). Safe to run by several processes at once."""
+    from geo import store
+
+    before, after = store.upgrade_db(db)
+    where = store.describe_db(db)
+    if before == after:
+        typer.echo(f"{where} is at revision {after} (head); nothing to do", err=True)
+    else:
+        typer.echo(f"upgraded {where} from {before or 'nothing'} to revision {after}", err=True)
+
+
+@db_app.command("current")
+@clean_errors
+def db_current(db: DbOption = None) -> None:
+    """Print the schema revision of the database (changes nothing)."""
+    from geo import store
+
+    typer.echo(store.describe_schema(db))
 
 
 def _edit(claim_id: str, note: str, db: str | None, action: str) -> None:

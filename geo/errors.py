@@ -40,6 +40,15 @@ class StoreError(ControlmapError):
     """The database cannot be opened, is of an unknown schema version, or a record is missing."""
 
 
+class DocumentStoreError(StoreError):
+    """The database refused to store one document (the rest of a batch can go on).
+
+    ``document`` names it; the message gives the database's reason without SQL or values.
+    """
+
+    document: str = ""
+
+
 class ClaimError(ControlmapError):
     """A manual claim or an edit is invalid (unknown place, kind, actor or claim id)."""
 

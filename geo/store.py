@@ -11,31 +11,86 @@ the transaction, so ::
 stores a document with its mentions and claims all-or-nothing (an exception or a killed
 process inside the ``with`` block leaves nothing behind).
 
+Writers take turns. ``engine.begin()`` is a write transaction: on SQLite it starts with
+``BEGIN IMMEDIATE``, which waits (busy timeout, then a bounded retry) for the one write lock
+before reading anything, so a transaction that reads then writes never finds its snapshot
+stale; ``engine.connect()`` is for reading and never takes the write lock (WAL lets readers
+and a writer run at once). On PostgreSQL documents and claims are inserted with ``ON
+CONFLICT DO NOTHING``, so two ingests of overlapping folders skip each other's documents
+instead of failing. A document that another writer stored first is reported as skipped
+(already stored). Database errors become :class:`StoreError` naming the document, never a
+message with SQL or its parameters.
+
+The schema is versioned with Alembic (:mod:`geo.migrations`): :func:`open_db` creates it in
+an empty database and refuses one that is behind; :func:`upgrade_db` (``controlmap db
+upgrade``) brings one up to date. Timestamps are stored in UTC and read back as
+timezone-aware datetimes on both backends.
+
 Edits are appended, never deleted: a claim is rejected iff its latest edit is ``reject``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import random
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, fields, replace
+import shlex
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy import event
 
 from geo import settings
-from geo.errors import ClaimError, StoreError
+from geo.errors import ClaimError, DocumentStoreError, StoreError
 from geo.records import CLAIM_KINDS, Claim, CountStatement, Document, Mention
 
-SCHEMA_VERSION = 2
+#: ``meta.schema_version``, kept in step with the migrations for older readers.
+SCHEMA_VERSION = 3
 EDIT_ACTIONS: tuple[str, ...] = ("reject", "restore", "add")
+#: How long SQLite waits for the write lock per attempt, and how many attempts a write
+#: transaction makes before it gives up with a StoreError.
 BUSY_TIMEOUT_MS = 10_000
+LOCK_ATTEMPTS = 3
+#: How many times :func:`save_batch` runs a batch that failed on a transient conflict
+#: (a PostgreSQL deadlock or serialization failure) before it gives up.
+BATCH_ATTEMPTS = 3
 _BATCH = 5_000
+_IN_CHUNK = 900  # values per ``IN (...)``: under SQLite's old 999-parameter limit
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _PROVINCE_ISO = re.compile(r"^AF-[A-Z]{3}$")
+_WRITE = "controlmap_write"  # execution option marking a write transaction
+#: Key of the PostgreSQL advisory lock that serialises schema changes.
+_SCHEMA_LOCK_KEY = 0x636D_6170_0001  # "cmap" 1
+
+
+class UTCDateTime(sa.TypeDecorator[dt.datetime]):
+    """A timestamp stored in UTC and read back timezone-aware (``tzinfo=UTC``).
+
+    PostgreSQL stores ``timestamptz``; SQLite stores UTC text without an offset, and a naive
+    value (as older databases hold) is read as UTC.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: sa.Dialect) -> Any:
+        """Return ``value`` in UTC (a naive value is taken as UTC), naive for SQLite."""
+        if value is None:
+            return None
+        value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> dt.datetime | None:
+        """Return the stored timestamp as an aware datetime in UTC."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
 
 metadata = sa.MetaData()
 
@@ -56,7 +111,7 @@ documents = sa.Table(
     sa.Column("title", sa.Text, nullable=False, default=""),
     sa.Column("published", sa.Date, nullable=False),
     sa.Column("text", sa.Text, nullable=False),
-    sa.Column("ingested_at", sa.DateTime, nullable=False),
+    sa.Column("ingested_at", UTCDateTime, nullable=False),
     # Added in schema version 2: the article's address and outlet, and the story a
     # near-copy belongs to (the doc_id of the first stored copy; None for an original).
     sa.Column("url", sa.Text, nullable=False, server_default=""),
@@ -144,7 +199,7 @@ edits = sa.Table(
     sa.Column("action", sa.String(16), nullable=False),
     sa.Column("author", sa.Text, nullable=False),
     sa.Column("note", sa.Text, nullable=False),
-    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
     sa.CheckConstraint("action IN ('reject', 'restore', 'add')", name="ck_edits_action"),
 )
 
@@ -169,6 +224,23 @@ CLAIM_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Claim))
 _CLAIM_COLUMNS = [claims.c[name] for name in CLAIM_FIELDS]
 
 _ENGINES: dict[str, sa.Engine] = {}
+
+
+class _StoreEngine(sa.Engine):
+    """An engine whose :meth:`begin` is a write transaction (``BEGIN IMMEDIATE`` on SQLite).
+
+    ``engine.begin()`` is how this code base writes and ``engine.connect()`` how it reads;
+    the write mark lets the SQLite ``begin`` listener take the write lock up front for the
+    one and never for the other.
+    """
+
+    @contextlib.contextmanager
+    def begin(self) -> Iterator[sa.Connection]:
+        """Return a context manager delivering a connection in a write transaction."""
+        with self.connect() as conn:
+            conn.execution_options(**{_WRITE: True})
+            with conn.begin():
+                yield conn
 
 
 # --- opening -------------------------------------------------------------------------------
@@ -197,7 +269,7 @@ def database_url(db: str | None = None) -> str:
 
 
 def open_db(db: str | None = None) -> sa.Engine:
-    """Open (and cache) the engine of a database, creating its schema if missing.
+    """Open (and cache) the engine of a database, creating its schema if it is empty.
 
     Parameters
     ----------
@@ -212,20 +284,25 @@ def open_db(db: str | None = None) -> sa.Engine:
     Raises
     ------
     StoreError
-        If the file is not a SQLite database, its folder is missing, or the database has
-        another schema version.
+        If the file is not a SQLite database, its folder is missing, the database holds
+        other tables, or its schema is behind (the hint says to run ``controlmap db
+        upgrade``) or unknown.
     """
     url = database_url(db)
     if url in _ENGINES:
         return _ENGINES[url]
     engine = _create_engine(url)
     try:
-        with engine.begin() as conn:
-            _ensure_schema(conn, url)
-    except sa.exc.DatabaseError as err:
+        with engine.connect() as conn:
+            state = schema_state(conn)
+        if state.empty:
+            _upgrade(engine, url)
+        else:
+            _require_head(state, url)
+    except sa.exc.SQLAlchemyError as err:
         engine.dispose()
         raise StoreError(
-            f"Cannot open the database {_describe(url)}: {err.orig}.",
+            f"Cannot open the database {describe_db(url)}: {_reason(err)}.",
             hint="Check the path or URL in CONTROLMAP_DB (or --db).",
         ) from err
     except StoreError:
@@ -244,9 +321,176 @@ def close_db(db: str | None = None) -> None:
             engine.dispose()
 
 
-def _describe(url: str) -> str:
+def describe_db(db: str | None = None) -> str:
+    """Return how to name a database to a user: a SQLite file's quoted path, else the URL
+    with its password masked."""
+    url = database_url(db)
+    try:
+        path = _sqlite_path(url)
+        return repr(str(path)) if path else sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:  # not a URL SQLAlchemy can parse: mask what looks secret
+        return re.sub(r"(://[^/:@]*:)[^@/]*@", r"\1***@", url)
+
+
+# --- the schema ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaState:
+    """What schema a database holds.
+
+    ``revision`` is the Alembic revision (None without an ``alembic_version`` row);
+    ``legacy_version`` the ``meta.schema_version`` of a database made before migrations
+    (None otherwise); ``tables`` every table's name.
+    """
+
+    revision: str | None
+    legacy_version: str | None
+    tables: frozenset[str]
+
+    @property
+    def empty(self) -> bool:
+        """Return True if the database holds no table (an Alembic stub aside)."""
+        return not (self.tables - {"alembic_version"})
+
+    @property
+    def is_legacy(self) -> bool:
+        """Return True for a controlmap database made before migrations (version 1 or 2)."""
+        return self.revision is None and self.legacy_version in ("1", "2")
+
+
+def schema_state(conn: sa.Connection) -> SchemaState:
+    """Return the schema state of the database on ``conn`` (reads only)."""
+    tables = frozenset(sa.inspect(conn).get_table_names())
+    revision = legacy = None
+    if "alembic_version" in tables:
+        revision = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    if revision is None and "meta" in tables:
+        legacy = conn.execute(
+            sa.select(meta.c.value).where(meta.c.key == "schema_version")
+        ).scalar_one_or_none()
+    return SchemaState(revision, legacy, tables)
+
+
+def describe_schema(db: str | None = None) -> str:
+    """Return the schema revision of a database in words (for ``controlmap db current``),
+    e.g. ``"0002 (head)"``, without changing anything."""
+    from geo.migrations import HEAD, REVISIONS
+
+    url = database_url(db)
     path = _sqlite_path(url)
-    return repr(str(path)) if path else sa.make_url(url).render_as_string(hide_password=True)
+    if path is not None and not path.exists():
+        return f"none (no database file at {str(path)!r} yet)"
+    engine = _create_engine(url)
+    try:
+        with engine.connect() as conn:
+            state = schema_state(conn)
+    except sa.exc.SQLAlchemyError as err:
+        raise StoreError(f"Cannot read the database {describe_db(url)}: {_reason(err)}.",
+                         hint="Check the path or URL in CONTROLMAP_DB (or --db).") from err
+    finally:
+        engine.dispose()
+    if state.empty:
+        return "none (an empty database; `controlmap db upgrade` or any command creates it)"
+    if state.revision == HEAD:
+        return f"{HEAD} (head)"
+    if state.revision in REVISIONS:
+        return f"{state.revision} (behind {HEAD}: run `controlmap db upgrade`)"
+    if state.is_legacy:
+        return (f"none: schema version {state.legacy_version} made before migrations "
+                "(run `controlmap db upgrade`)")
+    if state.revision is not None:
+        return f"{state.revision} (unknown to this controlmap, whose head is {HEAD})"
+    return "none (not a controlmap database)"
+
+
+def upgrade_db(db: str | None = None) -> tuple[str | None, str]:
+    """Bring a database's schema up to the head revision (``controlmap db upgrade``).
+
+    Safe when several processes do it at once: each takes the schema lock (SQLite's write
+    lock, a PostgreSQL advisory lock) and looks again once it has it. A database made
+    before migrations (``meta.schema_version`` 1 or 2) is stamped 0001, then upgraded.
+
+    Returns
+    -------
+    tuple
+        ``(before, after)``: the revision found (None for an empty or pre-migration
+        database) and the head revision it is at now.
+
+    Raises
+    ------
+    StoreError
+        If the database is not a controlmap one or its revision is unknown.
+    """
+    url = database_url(db)
+    engine = _ENGINES.get(url) or _create_engine(url)
+    try:
+        return _upgrade(engine, url)
+    except sa.exc.SQLAlchemyError as err:
+        raise StoreError(f"Cannot upgrade the database {describe_db(url)}: {_reason(err)}.",
+                         hint="Nothing was changed; check the URL and the database's "
+                         "permissions.") from err
+    finally:
+        if _ENGINES.get(url) is not engine:
+            engine.dispose()
+
+
+def _upgrade(engine: sa.Engine, url: str) -> tuple[str | None, str]:
+    from geo import migrations
+
+    with engine.begin() as conn:  # on SQLite: BEGIN IMMEDIATE, the write lock
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                         {"key": _SCHEMA_LOCK_KEY})
+        state = schema_state(conn)  # again, now that no one else can change it
+        if state.revision == migrations.HEAD:
+            return state.revision, migrations.HEAD
+        if state.revision in migrations.REVISIONS or state.empty:
+            migrations.upgrade(conn)
+        elif state.is_legacy:
+            migrations.upgrade(conn, stamp=migrations.LEGACY_BASE)
+        else:
+            _require_head(state, url)  # raises: not ours, or unknown
+    return state.revision, migrations.HEAD
+
+
+def _require_head(state: SchemaState, url: str) -> None:
+    """Raise a StoreError saying what to do unless the schema is at the head revision."""
+    from geo.migrations import HEAD, REVISIONS
+
+    if state.revision == HEAD:
+        return
+    name = describe_db(url)
+    upgrade = f"Run `controlmap db upgrade --db {_quote_arg(url)}` (back it up first)."
+    if state.revision in REVISIONS:
+        raise StoreError(f"The database {name} is at schema revision {state.revision}; "
+                         f"this controlmap needs {HEAD}.", hint=upgrade)
+    if state.is_legacy:
+        raise StoreError(f"The database {name} has schema version {state.legacy_version} "
+                         "from before migrations; this controlmap needs revision "
+                         f"{HEAD}.", hint=upgrade)
+    if state.revision is not None:
+        raise StoreError(f"The database {name} is at schema revision {state.revision}, "
+                         f"unknown to this controlmap (its newest is {HEAD}).",
+                         hint="Use the controlmap that made it, or a new database file.")
+    if state.legacy_version is not None:
+        raise StoreError(f"The database {name} has schema version {state.legacy_version}; "
+                         f"this controlmap uses revision {HEAD}.",
+                         hint="Use a new database file (CONTROLMAP_DB or --db) and ingest "
+                         "the documents again.")
+    shown = ", ".join(sorted(state.tables)[:5])
+    raise StoreError(f"The database {name} is not a controlmap database (it holds other "
+                     f"tables: {shown}).",
+                     hint="Point CONTROLMAP_DB (or --db) at a new file or an empty database.")
+
+
+def _quote_arg(url: str) -> str:
+    """Return the ``--db`` argument that names this database in a hint: a SQLite file's
+    path (shell-quoted when needed), else a pointer to the URL (never its password)."""
+    path = _sqlite_path(url)
+    if path is None:
+        return "<the same URL>"
+    return shlex.quote(str(path))
 
 
 def _sqlite_path(url: str) -> Path | None:
@@ -282,20 +526,25 @@ def _create_engine(url: str) -> sa.Engine:
         engine = sa.create_engine(url)
     except (sa.exc.ArgumentError, ImportError) as err:
         raise StoreError(
-            f"Cannot use the database URL {url!r}: {err}.",
+            f"Cannot use the database URL {describe_db(url)}: {err}.",
             hint="Use a SQLite path or a sqlite:/// or postgresql:// URL (install "
             "controlmap[postgres] for PostgreSQL).",
         ) from err
+    # create_engine has no engine-class argument; _StoreEngine only overrides begin().
+    engine.__class__ = _StoreEngine
     if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, url)
     return engine
 
 
-def _configure_sqlite(engine: sa.Engine) -> None:
+def _configure_sqlite(engine: sa.Engine, url: str) -> None:
     """Set WAL, foreign keys and a busy timeout, and make BEGIN explicit.
 
     pysqlite defers BEGIN until the first write; taking over BEGIN makes a transaction
-    cover the reads before the writes too (the SQLAlchemy-documented recipe).
+    cover the reads before the writes too (the SQLAlchemy-documented recipe). A write
+    transaction (``engine.begin()``) starts with BEGIN IMMEDIATE: it takes the write lock
+    before its first read, so no other writer can commit between its reads and its writes
+    (which would fail it at once with "database is locked", whatever the busy timeout).
     """
 
     @event.listens_for(engine, "connect")
@@ -309,34 +558,72 @@ def _configure_sqlite(engine: sa.Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
+        if conn.get_execution_options().get(_WRITE):
+            _begin_immediate(conn.connection.driver_connection, url)
+        else:
+            conn.exec_driver_sql("BEGIN")
 
 
-def _ensure_schema(conn: sa.Connection, url: str) -> None:
-    if sa.inspect(conn).has_table("meta"):
-        found = conn.execute(
-            sa.select(meta.c.value).where(meta.c.key == "schema_version")
-        ).scalar_one_or_none()
-        if found is not None and found != str(SCHEMA_VERSION):
-            raise StoreError(
-                f"The database {_describe(url)} has schema version {found}; this controlmap "
-                f"uses version {SCHEMA_VERSION}.",
-                hint="Use a new database file (CONTROLMAP_DB or --db) and ingest the "
-                "documents again.",
-            )
-        if found is not None:
+def _begin_immediate(raw: Any, url: str) -> None:
+    """Run BEGIN IMMEDIATE on a sqlite3 connection, waiting for the write lock up to
+    :data:`LOCK_ATTEMPTS` busy timeouts; raise StoreError if it stays locked."""
+    import sqlite3
+
+    for attempt in range(1, LOCK_ATTEMPTS + 1):
+        try:
+            raw.execute("BEGIN IMMEDIATE")
             return
-    metadata.create_all(conn)
-    conn.execute(sa.insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
+        except sqlite3.OperationalError as err:
+            if not _is_busy(err) or attempt == LOCK_ATTEMPTS:
+                waited = LOCK_ATTEMPTS * BUSY_TIMEOUT_MS / 1000
+                reason = (f"another process held its write lock for {waited:g} s"
+                          if _is_busy(err) else _reason(err))
+                raise StoreError(
+                    f"Cannot write to the database {describe_db(url)}: {reason}.",
+                    hint="Wait for the other ingest or edit to finish, then run this again "
+                    "(documents already stored are skipped).",
+                ) from err
+            time.sleep(random.uniform(0.01, 0.1))  # let the holder's waiters go first
 
 
 # --- documents -----------------------------------------------------------------------------
+
+
+class PreparedDocument(NamedTuple):
+    """A document with what was extracted from it, ready to store in one piece."""
+
+    doc: Document
+    mentions: Sequence[Mention] = ()
+    claims: Sequence[Claim] = ()
+    counts: Sequence[CountStatement] = ()
 
 
 def has_document(conn: sa.Connection, content_hash: str) -> bool:
     """Return True if a document with this content hash is stored."""
     query = sa.select(documents.c.doc_id).where(documents.c.content_hash == content_hash)
     return conn.execute(query.limit(1)).first() is not None
+
+
+def stored_hashes(conn: sa.Connection, hashes: Iterable[str]) -> set[str]:
+    """Return which of these content hashes are stored: one ``SELECT ... IN`` per
+    :data:`_IN_CHUNK` hashes (one for a batch of documents).
+
+    Raises
+    ------
+    StoreError
+        If the database cannot be read (the message has no SQL or values).
+    """
+    wanted = list(dict.fromkeys(hashes))
+    found: set[str] = set()
+    try:
+        for i in range(0, len(wanted), _IN_CHUNK):
+            chunk = wanted[i : i + _IN_CHUNK]
+            query = sa.select(documents.c.content_hash).where(
+                documents.c.content_hash.in_(chunk))
+            found.update(conn.execute(query).scalars())
+    except sa.exc.SQLAlchemyError as err:
+        raise _store_error(err) from err
+    return found
 
 
 def save_document(
@@ -356,34 +643,154 @@ def save_document(
     -------
     bool
         True if stored; False (nothing written) if a document with the same content hash
-        is already stored.
+        is already stored (or another writer stored it first).
+
+    Raises
+    ------
+    DocumentStoreError
+        If the database refuses the document (the message names it).
     """
-    content_hash = doc.content_hash
-    if has_document(conn, content_hash):
-        return False
-    doc_id = conn.execute(
-        sa.insert(documents).values(
-            content_hash=content_hash,
-            name=doc.name,
-            source=doc.source,
-            title=doc.title,
-            published=doc.published,
-            text=doc.text,
-            ingested_at=_now(),
-            url=doc.url,
-            outlet=doc.outlet,
-        )
-    ).inserted_primary_key[0]  # type: ignore[index]  # an insert has a key
-    if mentions_:
-        conn.execute(sa.insert(mentions), [_mention_row(m, doc_id) for m in mentions_])
-    fresh = _unique_by_id(c.with_id() for c in claims_)
-    stored = _existing_claim_ids(conn, list(fresh))
-    rows = [_claim_row(c, doc_id) for cid, c in fresh.items() if cid not in stored]
-    if rows:
-        conn.execute(sa.insert(claims), rows)
-    if counts_:
-        conn.execute(sa.insert(counts), [{**asdict(c), "doc_id": doc_id} for c in counts_])
+    return save_documents(conn, [PreparedDocument(doc, mentions_, claims_, counts_)])[0]
+
+
+#: Called inside the transaction right after a document is inserted, with its ``doc_id``
+#: (the ingest links near-copies to their story there, so the link is atomic with the
+#: document).
+OnStored = Callable[[sa.Connection, int, PreparedDocument], None]
+
+
+def save_documents(
+    conn: sa.Connection,
+    items: Iterable[PreparedDocument | tuple[Document, Sequence[Mention], Sequence[Claim],
+                                              Sequence[CountStatement]]],
+    on_stored: OnStored | None = None,
+) -> list[bool]:
+    """Store many prepared documents in the caller's transaction, one existence check for
+    the batch.
+
+    ``items`` are :class:`PreparedDocument` (or ``(doc, mentions, claims, counts)``
+    tuples). Each document is stored whole or not at all; the caller commits the batch
+    (``with engine.begin() as conn:``; :func:`save_batch` does it with retries). Documents
+    are inserted in content-hash order, so concurrent PostgreSQL writers take the unique
+    index's locks in one order and cannot deadlock on them.
+
+    Returns
+    -------
+    list of bool
+        One per item, in order: True if stored, False if its content was already stored,
+        repeats an earlier item of the batch, or another writer stored it first.
+
+    Raises
+    ------
+    DocumentStoreError
+        If the database refuses a document (the message names it; roll the transaction
+        back, it may hold part of that document).
+    StoreError
+        For any other database failure (connection lost, a lock not granted).
+    """
+    batch = [PreparedDocument(*item) for item in items]
+    hashes = [item.doc.content_hash for item in batch]
+    seen = stored_hashes(conn, hashes)
+    results = [False] * len(batch)
+    for i in sorted(range(len(batch)), key=hashes.__getitem__):
+        if hashes[i] in seen:
+            continue
+        seen.add(hashes[i])
+        results[i] = _insert_document(conn, batch[i], hashes[i], on_stored)
+    return results
+
+
+def save_batch(
+    engine: sa.Engine,
+    items: Sequence[PreparedDocument | tuple[Document, Sequence[Mention], Sequence[Claim],
+                                              Sequence[CountStatement]]],
+    *,
+    attempts: int = BATCH_ATTEMPTS,
+    on_stored: OnStored | None = None,
+) -> list[bool]:
+    """Store prepared documents in one write transaction of their own; see
+    :func:`save_documents`.
+
+    A transient conflict (a PostgreSQL deadlock or serialization failure) rolls the batch
+    back and runs it again, up to ``attempts`` times; the SQLite write lock is waited for
+    (see :data:`LOCK_ATTEMPTS`).
+
+    Returns
+    -------
+    list of bool
+        As :func:`save_documents`.
+
+    Raises
+    ------
+    DocumentStoreError
+        If the database refuses a document (nothing of the batch is stored).
+    StoreError
+        If the database stays unavailable or locked.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine.begin() as conn:
+                return save_documents(conn, items, on_stored)
+        except StoreError as err:
+            if attempt == attempts or not _is_transient(err.__cause__):
+                raise
+        except sa.exc.SQLAlchemyError as err:  # at commit
+            if attempt == attempts or not _is_transient(err):
+                raise _store_error(err) from err
+        time.sleep(random.uniform(0.05, 0.2) * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _insert_document(conn: sa.Connection, item: PreparedDocument, content_hash: str,
+                     on_stored: OnStored | None = None) -> bool:
+    """Insert one document and what belongs to it; return False if another writer stored
+    the same content first (the insert did nothing)."""
+    doc = item.doc
+    try:
+        insert = _insert_ignoring_conflicts(conn, documents, "content_hash")
+        doc_id = conn.execute(
+            insert.values(
+                content_hash=content_hash,
+                name=doc.name,
+                source=doc.source,
+                title=doc.title,
+                published=doc.published,
+                text=doc.text,
+                ingested_at=_now(),
+                url=doc.url,
+                outlet=doc.outlet,
+            ).returning(documents.c.doc_id)
+        ).scalar_one_or_none()
+        if doc_id is None:
+            return False
+        if item.mentions:
+            conn.execute(sa.insert(mentions), [_mention_row(m, doc_id) for m in item.mentions])
+        rows = [_claim_row(c, doc_id) for c in _unique_by_id(c.with_id() for c in item.claims)
+                .values()]
+        if rows:
+            conn.execute(_insert_ignoring_conflicts(conn, claims, "claim_id"), rows)
+        if item.counts:
+            conn.execute(sa.insert(counts),
+                         [{**asdict(c), "doc_id": doc_id} for c in item.counts])
+        if on_stored is not None:
+            on_stored(conn, doc_id, item)
+    except sa.exc.SQLAlchemyError as err:
+        raise _store_error(err, doc.name) from err
     return True
+
+
+def _insert_ignoring_conflicts(conn: sa.Connection, table: sa.Table, key: str) -> Any:
+    """Return ``INSERT ... ON CONFLICT (key) DO NOTHING`` for the connection's dialect."""
+    name = conn.dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing(index_elements=[key])
+    if name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=[key])
+    return sa.insert(table)
 
 
 def load_counts(conn: sa.Connection) -> list[CountStatement]:
@@ -578,12 +985,15 @@ def add_manual_claim(conn: sa.Connection, claim: Claim, *, author: str, note: st
     """
     claim = replace(claim, origin="manual", author=author, note=note, claim_id="").with_id()
     _validate_manual(claim)
-    if _existing_claim_ids(conn, [claim.claim_id]):
+    insert = _insert_ignoring_conflicts(conn, claims, "claim_id")
+    # ON CONFLICT DO NOTHING: an analyst adding the same claim at the same moment is told
+    # so, rather than shown a database error.
+    added = insert.values(**_claim_row(claim, None)).returning(claims.c.claim_id)
+    if conn.execute(added).scalar_one_or_none() is None:
         raise ClaimError(
             f"This manual claim is already stored (id {claim.claim_id}).",
             hint="Change the note or the claim to add another one.",
         )
-    conn.execute(sa.insert(claims), [_claim_row(claim, None)])
     _append_edit(conn, claim.claim_id, "add", author, note)
     return claim
 
@@ -654,7 +1064,51 @@ def data_version(conn: sa.Connection) -> str:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC)
+
+
+def _reason(err: BaseException) -> str:
+    """Return a database error's own one-line reason: no SQL, no parameters, no values."""
+    orig = getattr(err, "orig", None) or err
+    diag = getattr(orig, "diag", None)  # psycopg: the primary message without DETAIL
+    text = (getattr(diag, "message_primary", None) or str(orig)).strip()
+    line = text.splitlines()[0] if text else type(orig).__name__
+    return line[:300]
+
+
+def _is_busy(err: BaseException) -> bool:
+    name = getattr(err, "sqlite_errorname", "") or ""
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in str(err)
+
+
+def _is_transient(err: BaseException | None) -> bool:
+    """Return True for a PostgreSQL conflict that running the transaction again resolves
+    (a serialization failure or a deadlock); SQLite's lock is waited for at BEGIN."""
+    if err is None:
+        return False
+    orig = getattr(err, "orig", None) or err
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return code in ("40001", "40P01")
+
+
+_REFUSALS = (sa.exc.IntegrityError, sa.exc.DataError, sa.exc.ProgrammingError,
+             sa.exc.InternalError)
+
+
+def _store_error(err: sa.exc.SQLAlchemyError, document: str | None = None) -> StoreError:
+    """Turn a SQLAlchemy error into a StoreError with the database's reason, never SQL or
+    values; a refusal of one named document gives a DocumentStoreError naming it."""
+    if document is not None and (isinstance(err, _REFUSALS) or _is_transient(err)):
+        error = DocumentStoreError(
+            f"The database refused to store {document!r}: {_reason(err)}.",
+            hint="Nothing of it was stored; the rest of the batch goes on.",
+        )
+        error.document = document
+        return error
+    what = f"{document!r}" if document is not None else "a batch of documents"
+    return StoreError(f"The database failed while reading or storing {what}: {_reason(err)}.",
+                      hint="Check that the database is reachable, then run the ingest again "
+                      "(documents already stored are skipped).")
 
 
 def _claims_query(

@@ -1,4 +1,8 @@
-"""Ingest on real files and real SQLite databases: counts, idempotence, refusals, atomicity."""
+"""Ingest on real files and real databases: counts, idempotence, refusals, atomicity, batches.
+
+The ``db`` fixture is a SQLite file and, when CONTROLMAP_TEST_POSTGRES is set, a PostgreSQL
+schema of its own (tests/backends.py); the kill test reads its SQLite file directly.
+"""
 
 from __future__ import annotations
 
@@ -16,10 +20,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from backends import BACKENDS, database
 from typer.testing import CliRunner
 
 from geo import store
 from geo.cli import app
+from geo.errors import DocumentStoreError
 from geo.extraction import extract
 from geo.gazetteer import load_gazetteer
 from geo.ingest import ingest_document, ingest_paths
@@ -78,11 +84,10 @@ def write_corpus(folder: Path) -> Path:
     return folder
 
 
-@pytest.fixture
-def db(tmp_path: Path):
-    path = str(tmp_path / "controlmap.db")
-    yield path
-    store.close_db(path)
+@pytest.fixture(params=BACKENDS)
+def db(request, tmp_path: Path):
+    with database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -415,11 +420,25 @@ def two_capitals() -> Document:
 def refuse_claims_about(engine: sa.Engine, place_id: str) -> None:
     """Install a trigger that makes the database itself fail on inserting such a claim."""
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(
+                "CREATE FUNCTION refuse_claim() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF NEW.place_id = '{place_id}' THEN "
+                "RAISE EXCEPTION 'refused by test trigger'; END IF; RETURN NEW; END $$")
+            conn.exec_driver_sql("CREATE TRIGGER refuse_claim BEFORE INSERT ON claims "
+                                 "FOR EACH ROW EXECUTE FUNCTION refuse_claim()")
+            return
         conn.exec_driver_sql(
             "CREATE TRIGGER refuse_claim BEFORE INSERT ON claims "
             f"WHEN NEW.place_id = '{place_id}' "
             "BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END"
         )
+
+
+def drop_refusal(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        on = " ON claims" if conn.dialect.name == "postgresql" else ""
+        conn.exec_driver_sql(f"DROP TRIGGER refuse_claim{on}")
 
 
 def test_a_database_failure_mid_document_leaves_no_partial_document(engine) -> None:
@@ -428,8 +447,13 @@ def test_a_database_failure_mid_document_leaves_no_partial_document(engine) -> N
     assert {"cap:AF-NIM", "cap:AF-JOW"} <= places  # the first claim inserts, the second fails
     refuse_claims_about(engine, "cap:AF-JOW")
 
-    with pytest.raises(sa.exc.DatabaseError, match="refused by test trigger"):
+    with pytest.raises(DocumentStoreError, match="refused by test trigger") as err:
         ingest_document(engine, doc)
+
+    assert err.value.document == "two.txt"
+    assert "two.txt" in str(err.value)
+    assert "INSERT" not in str(err.value)
+    assert "Taliban" not in str(err.value)  # no SQL parameters: the text is not shown
 
     assert rows(engine) == {"documents": 0, "mentions": 0, "claims": 0, "edits": 0}
     with engine.connect() as conn:
@@ -439,10 +463,9 @@ def test_a_database_failure_mid_document_leaves_no_partial_document(engine) -> N
 def test_a_document_that_failed_is_ingested_once_the_failure_is_gone(engine) -> None:
     doc = two_capitals()
     refuse_claims_about(engine, "cap:AF-JOW")
-    with pytest.raises(sa.exc.DatabaseError):
+    with pytest.raises(DocumentStoreError):
         ingest_document(engine, doc)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TRIGGER refuse_claim")
+    drop_refusal(engine)
 
     extraction = ingest_document(engine, doc)
 
@@ -460,6 +483,97 @@ def test_ingest_document_returns_none_for_content_already_stored(engine) -> None
 
     assert ingest_document(engine, dataclasses.replace(doc, name="again.txt")) is None
     assert rows(engine) == before
+
+
+def test_a_document_the_database_refuses_is_reported_and_the_rest_of_its_batch_stored(
+    tmp_path: Path, engine
+) -> None:
+    refuse_claims_about(engine, "cap:AF-JOW")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a-zaranj.txt").write_text(dated(ZARANJ))
+    (folder / "b-sheberghan.txt").write_text(dated(SHEBERGHAN))
+    (folder / "c-kunduz.txt").write_text(dated(KUNDUZ))
+    outcomes: list[tuple[str, str]] = []
+
+    report = ingest_paths(engine, [folder], on_document=lambda *a: outcomes.append(a))
+
+    assert report.documents == 2
+    assert [name for name, _ in report.failed] == ["b-sheberghan.txt"]
+    assert "refused by test trigger" in report.failed[0][1]
+    assert report.summary().endswith(", 1 failed")
+    assert [(n, o.split(":")[0]) for n, o in outcomes] == [
+        ("a-zaranj.txt", "ingested"), ("b-sheberghan.txt", "failed"), ("c-kunduz.txt", "ingested")]
+    assert set(stored_documents(engine)) == {"a-zaranj.txt", "c-kunduz.txt"}
+
+
+def test_cli_ingest_reports_a_document_the_database_refuses_without_a_traceback(
+    tmp_path: Path, db: str
+) -> None:
+    refuse_claims_about(store.open_db(db), "cap:AF-JOW")
+    (tmp_path / "sheberghan.txt").write_text(dated(SHEBERGHAN))
+    (tmp_path / "zaranj.txt").write_text(dated(ZARANJ))
+
+    result = run_cli("ingest", str(tmp_path / "sheberghan.txt"), str(tmp_path / "zaranj.txt"),
+                     "--db", db)
+
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+    assert "failed sheberghan.txt: The database refused to store 'sheberghan.txt'" in (
+        result.stderr)
+    assert "INSERT" not in result.stderr
+    assert "Sheberghan, the capital" not in result.stderr  # no SQL parameters
+    assert "1 documents ingested" in result.stderr
+
+
+def test_small_batches_store_what_one_big_batch_stores(tmp_path: Path, db: str) -> None:
+    folder = write_many(tmp_path / "many", n=12)
+    big = ingest_paths(store.open_db(db), [folder])
+    small_db = str(tmp_path / "small.db")
+    outcomes: list[str] = []
+    small = ingest_paths(store.open_db(small_db), [folder], batch_size=5,
+                         on_document=lambda name, outcome: outcomes.append(name))
+    store.close_db(small_db)
+
+    assert (small.documents, small.claims) == (big.documents, big.claims) == (12, small.claims)
+    assert outcomes == sorted(p.name for p in folder.iterdir())
+    assert db_claim_ids(small_db) == db_claim_ids(db)
+
+
+def db_claim_ids(db: str) -> set[str]:
+    with store.open_db(db).connect() as conn:
+        return {c.claim_id for c in store.load_claims(conn, include_rejected=True)}
+
+
+def test_ingest_checks_which_documents_are_stored_twice_per_batch_not_per_document(
+    tmp_path: Path, engine
+) -> None:
+    folder = write_many(tmp_path / "many", n=10)
+    checks: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "content_hash IN" in statement:
+            checks.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        report = ingest_paths(engine, [folder])
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert report.documents == 10
+    assert len(checks) == 2  # before extracting (read), and inside the write transaction
+
+
+def test_repeats_within_one_batch_are_stored_once(tmp_path: Path, engine) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (folder / name).write_text(dated(ZARANJ))
+
+    report = ingest_paths(engine, [folder])
+
+    assert (report.documents, report.skipped) == (1, ["b.txt", "c.txt"])
+    assert rows(engine)["documents"] == 1
 
 
 # --------------------------------------------------------------------------- kill midway

@@ -1,4 +1,6 @@
-"""The store on real SQLite files: schema, atomic saves, edits, manual claims and loading."""
+"""The store on real databases: schema, atomic and batched saves, writers taking turns,
+edits, manual claims and loading. Every test that is not about SQLite itself runs on a
+SQLite file and, when CONTROLMAP_TEST_POSTGRES is set, on PostgreSQL (tests/backends.py)."""
 
 from __future__ import annotations
 
@@ -8,17 +10,20 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from backends import BACKENDS, database
 from factories import make_claim
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo import store
-from geo.errors import ClaimError, StoreError
+from geo.errors import ClaimError, DocumentStoreError, StoreError
 from geo.records import Document, Mention
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -51,16 +56,27 @@ def make_mention() -> Mention:
     )
 
 
-@pytest.fixture
-def db_path(tmp_path: Path) -> str:
-    return str(tmp_path / "controlmap.db")
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path: Path):
+    with database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
-def engine(db_path: str):
-    engine = store.open_db(db_path)
-    yield engine
-    store.close_db(db_path)
+def engine(db_url: str):
+    return store.open_db(db_url)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path):
+    path = str(tmp_path / "controlmap.db")
+    yield path
+    store.close_db(path)
+
+
+@pytest.fixture
+def sqlite_engine(db_path: str):
+    return store.open_db(db_path)
 
 
 def test_database_url_turns_a_path_into_an_absolute_sqlite_url(tmp_path: Path) -> None:
@@ -77,27 +93,29 @@ def test_database_url_defaults_to_the_setting(monkeypatch, tmp_path: Path) -> No
     assert store.database_url() == f"sqlite:///{tmp_path / 'from-env.db'}"
 
 
-def test_open_db_creates_the_schema_and_records_its_version(engine, db_path: str) -> None:
-    with sqlite3.connect(db_path) as raw:
-        tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        version = raw.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        indexes = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='index'")}
-    assert {"meta", "documents", "mentions", "claims", "edits"} <= tables
-    assert version == (str(store.SCHEMA_VERSION),)
-    assert {"ix_claims_event_date", "ix_claims_province_iso", "ix_documents_content_hash"} <= (
-        indexes
-    )
-
-
-def test_open_db_turns_on_wal_and_foreign_keys(engine) -> None:
+def test_open_db_creates_the_schema_and_records_its_version(engine) -> None:
     with engine.connect() as conn:
+        inspector = sa.inspect(conn)
+        tables = set(inspector.get_table_names())
+        indexes = {i["name"] for t in tables for i in inspector.get_indexes(t)}
+        version = conn.execute(sa.text("SELECT value FROM meta WHERE key='schema_version'"))
+        revision = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+        assert version.scalar() == str(store.SCHEMA_VERSION)
+    assert {"meta", "documents", "mentions", "claims", "edits", "counts"} <= tables
+    assert revision == "0003"
+    assert {"ix_claims_event_date", "ix_claims_province_iso", "ix_documents_content_hash",
+            "ix_documents_story_id"} <= indexes  # fmt: skip
+
+
+def test_open_db_turns_on_wal_and_foreign_keys(sqlite_engine) -> None:
+    with sqlite_engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == store.BUSY_TIMEOUT_MS
 
 
-def test_open_db_reuses_the_engine_of_a_url(engine, db_path: str) -> None:
-    assert store.open_db(db_path) is engine
+def test_open_db_reuses_the_engine_of_a_url(engine, db_url: str) -> None:
+    assert store.open_db(db_url) is engine
 
 
 def test_open_db_refuses_another_schema_version(tmp_path: Path) -> None:
@@ -186,7 +204,8 @@ def test_a_failing_save_inside_begin_leaves_nothing_behind(engine) -> None:
         assert not store.has_document(conn, make_doc().content_hash)
 
 
-def test_a_process_killed_before_commit_leaves_nothing_behind(engine, db_path: str) -> None:
+def test_a_process_killed_before_commit_leaves_nothing_behind(db_url: str) -> None:
+    engine = store.open_db(db_url)
     script = textwrap.dedent(
         f"""
         import os, sys
@@ -194,7 +213,7 @@ def test_a_process_killed_before_commit_leaves_nothing_behind(engine, db_path: s
         sys.path.insert(0, {str(Path(__file__).parent)!r})
         from geo import store
         from test_store import make_claim, make_doc, make_mention
-        engine = store.open_db({db_path!r})
+        engine = store.open_db({db_url!r})
         with engine.begin() as conn:
             assert store.save_document(conn, make_doc(), [make_mention()] * 500, [make_claim()])
             print("saved", flush=True)
@@ -415,3 +434,259 @@ def test_foreign_keys_are_enforced(engine) -> None:
                 created_at=dt.datetime(2021, 8, 1),
             )
         )
+
+
+def test_foreign_keys_are_enforced_on_every_backend(engine) -> None:
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+        conn.execute(sa.insert(store.mentions).values(
+            doc_id=12345, **make_mention()._asdict()))  # fmt: skip
+
+
+# --------------------------------------------------------------------------- timestamps
+
+
+def test_timestamps_are_stored_in_utc_and_read_back_timezone_aware(engine) -> None:
+    before = dt.datetime.now(dt.UTC)
+    with engine.begin() as conn:
+        store.save_document(conn, make_doc(), [], [make_claim()])
+        store.reject_claim(conn, make_claim().with_id().claim_id, author="ana")
+    after = dt.datetime.now(dt.UTC)
+    with engine.connect() as conn:
+        [doc] = store.load_documents(conn)
+        [edit] = store.load_edits(conn)
+    for stamp in (doc["ingested_at"], edit["created_at"]):
+        assert stamp.tzinfo is not None
+        assert stamp.utcoffset() == dt.timedelta(0)
+        assert before - dt.timedelta(seconds=1) <= stamp <= after + dt.timedelta(seconds=1)
+
+
+def test_a_timestamp_in_another_zone_is_stored_as_the_same_instant(engine) -> None:
+    kabul = dt.timezone(dt.timedelta(hours=4, minutes=30))
+    moment = dt.datetime(2021, 8, 15, 14, 0, tzinfo=kabul)
+    claim = make_claim().with_id()
+    with engine.begin() as conn:
+        store.save_claims_bulk(conn, [claim])
+        conn.execute(sa.insert(store.edits).values(
+            claim_id=claim.claim_id, action="reject", author="a", note="", created_at=moment))
+    with engine.connect() as conn:
+        [edit] = store.load_edits(conn)
+    assert edit["created_at"] == moment
+    assert edit["created_at"].hour == 9
+    assert edit["created_at"].tzinfo == dt.UTC
+
+
+# --------------------------------------------------------------------------- batches
+
+
+def doc_n(i: int) -> Document:
+    return make_doc(f"Report {i}: the Taliban captured Kunduz city on Sunday, residents said.")
+
+
+def prepared_n(i: int) -> store.PreparedDocument:
+    return store.PreparedDocument(doc_n(i), [make_mention()],
+                                  [make_claim(document=f"r{i}.txt", start=i)])
+
+
+def test_save_documents_reports_stored_and_already_stored_in_input_order(engine) -> None:
+    with engine.begin() as conn:
+        assert store.save_documents(conn, [prepared_n(1)]) == [True]
+    items = [prepared_n(3), prepared_n(1), prepared_n(2), prepared_n(3)]
+    with engine.begin() as conn:
+        assert store.save_documents(conn, items) == [True, False, True, False]
+    with engine.connect() as conn:
+        assert store.count_rows(conn) == {"documents": 3, "mentions": 3, "claims": 3,
+                                          "edits": 0}  # fmt: skip
+        names = {d["content_hash"] for d in store.load_documents(conn)}
+    assert names == {doc_n(i).content_hash for i in (1, 2, 3)}
+
+
+def test_save_documents_takes_plain_tuples_too(engine) -> None:
+    with engine.begin() as conn:
+        assert store.save_documents(conn, [(doc_n(1), [make_mention()], [make_claim()], [])]) == [
+            True]
+
+
+def test_save_documents_checks_existence_once_per_batch(engine) -> None:
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        with engine.begin() as conn:
+            assert all(store.save_documents(conn, [prepared_n(i) for i in range(60)]))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    checks = [s for s in statements if s.lstrip().upper().startswith("SELECT")
+              and "content_hash IN" in s.replace("documents.content_hash", "content_hash")]
+    assert len(checks) == 1, checks
+    assert not any(s.lstrip().upper().startswith("SELECT") for s in statements if s not in checks)
+
+
+def test_a_batch_with_a_document_the_database_refuses_raises_naming_it(engine) -> None:
+    bad = store.PreparedDocument(doc_n(2), [make_mention()._replace(lat=None)], [])
+    with pytest.raises(DocumentStoreError) as err:
+        store.save_batch(engine, [prepared_n(1), bad, prepared_n(3)])
+    message = str(err.value)
+    assert err.value.document == "kunduz.txt"
+    assert "'kunduz.txt'" in message
+    assert "INSERT" not in message  # no SQL
+    assert "Report 2" not in message  # no parameters: the text is not shown
+    assert len(message.splitlines()) == 1
+    with engine.connect() as conn:
+        assert store.count_rows(conn)["documents"] == 0  # the batch was one transaction
+
+
+def test_save_batch_skips_a_document_another_writer_is_storing(engine) -> None:
+    """A lost race: the other writer's transaction holds the same content uncommitted; the
+    batch waits for it (PostgreSQL: the unique index; SQLite: the write lock) and skips."""
+    results: list[list[bool]] = []
+    with engine.begin() as conn:
+        assert store.save_documents(conn, [prepared_n(1)]) == [True]
+        racer = threading.Thread(
+            target=lambda: results.append(store.save_batch(engine, [prepared_n(2),
+                                                                    prepared_n(1)])))
+        racer.start()
+        time.sleep(0.5)
+        assert racer.is_alive()  # it waits for this transaction
+    racer.join(timeout=30)
+    assert results == [[True, False]]
+    with engine.connect() as conn:
+        assert store.count_rows(conn)["documents"] == 2
+        assert store.count_rows(conn)["claims"] == 2
+
+
+def test_concurrent_batches_of_overlapping_documents_store_each_once(engine) -> None:
+    batches = [[prepared_n(i) for i in range(k, k + 20)] for k in (0, 5, 10, 15)]
+    outcomes: list[list[bool]] = []
+    errors: list[BaseException] = []
+
+    def write(batch) -> None:
+        try:
+            for start in range(0, len(batch), 4):
+                outcomes.append(store.save_batch(engine, batch[start:start + 4]))
+        except BaseException as err:  # reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=write, args=(b,)) for b in batches]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    assert sum(r.count(True) for r in outcomes) == 35
+    with engine.connect() as conn:
+        rows = store.count_rows(conn)
+    assert rows["documents"] == rows["mentions"] == rows["claims"] == 35
+
+
+def test_an_app_edit_while_a_batch_is_being_written_waits_and_is_kept(engine) -> None:
+    claim = make_claim().with_id()
+    with engine.begin() as conn:
+        store.save_claims_bulk(conn, [claim])
+    edits_done: list[str] = []
+    with engine.begin() as conn:
+        store.save_documents(conn, [prepared_n(i) for i in range(10)])
+        editor = threading.Thread(target=lambda: edits_done.append(_edit(engine, claim)))
+        editor.start()
+        time.sleep(0.3)
+    editor.join(timeout=30)
+    assert edits_done == ["added"]
+    with engine.connect() as conn:
+        assert len(store.load_edits(conn)) == 2
+        assert store.count_rows(conn)["documents"] == 10
+
+
+def _edit(engine: sa.Engine, claim) -> str:
+    with engine.begin() as conn:  # as the Claims page does
+        store.reject_claim(conn, claim.claim_id, author="ana")
+        store.add_manual_claim(conn, make_claim(start=500), author="ana", note="by phone")
+    return "added"
+
+
+# --------------------------------------------------------------------------- SQLite's lock
+
+
+def test_a_sqlite_write_transaction_holds_the_write_lock_from_its_start(
+    sqlite_engine, db_path: str
+) -> None:
+    with (sqlite_engine.begin(),
+          closing(sqlite3.connect(db_path, timeout=0, isolation_level=None)) as other,
+          pytest.raises(sqlite3.OperationalError, match="locked")):
+        other.execute("BEGIN IMMEDIATE")
+    with closing(sqlite3.connect(db_path, timeout=0, isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+
+
+def test_sqlite_reads_do_not_wait_for_a_writer(sqlite_engine, db_path: str) -> None:
+    with sqlite_engine.begin() as conn:
+        store.save_document(conn, make_doc(), [], [make_claim()])
+    with closing(sqlite3.connect(db_path, isolation_level=None)) as writer:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("DELETE FROM claims")
+        began = time.perf_counter()
+        with sqlite_engine.connect() as conn:
+            assert len(store.load_claims(conn)) == 1  # the committed state
+        assert time.perf_counter() - began < 1.0
+        writer.execute("ROLLBACK")
+
+
+def test_a_sqlite_lock_held_too_long_is_a_clean_store_error(
+    tmp_path: Path, monkeypatch
+) -> None:
+    path = str(tmp_path / "locked.db")
+    store.open_db(path)
+    store.close_db(path)
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(store, "LOCK_ATTEMPTS", 2)
+    engine = store.open_db(path)
+    try:
+        with closing(sqlite3.connect(path, isolation_level=None)) as holder:
+            holder.execute("BEGIN IMMEDIATE")
+            began = time.perf_counter()
+            with pytest.raises(StoreError, match="write lock") as err:
+                store.save_batch(engine, [prepared_n(1)])
+            elapsed = time.perf_counter() - began
+            holder.execute("ROLLBACK")
+    finally:
+        store.close_db(path)
+    assert 0.35 < elapsed < 5
+    assert "locked.db" in str(err.value)
+    assert err.value.hint
+    assert not isinstance(err.value, DocumentStoreError)
+
+
+def test_store_errors_name_the_database_without_its_password() -> None:
+    url = "postgresql+nosuchdriver://ana:s3cret@127.0.0.1/cm"
+    with pytest.raises(StoreError) as err:
+        store.open_db(url)
+    assert "s3cret" not in str(err.value)
+    assert store.describe_db("postgresql://ana:s3cret@db/cm") == "postgresql://ana:***@db/cm"
+
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(batches=st.lists(st.lists(st.integers(0, 6), max_size=8), min_size=1, max_size=4))
+def test_each_content_is_stored_once_by_the_first_batch_item_that_brings_it(
+    tmp_path: Path, batches: list[list[int]]
+) -> None:
+    path = str(tmp_path / f"batches-{time.perf_counter_ns()}.db")
+    engine = store.open_db(path)
+    try:
+        stored: set[int] = set()
+        for batch in batches:
+            results = store.save_batch(engine, [prepared_n(i) for i in batch])
+            expected = []
+            for i in batch:
+                expected.append(i not in stored)
+                stored.add(i)
+            assert results == expected
+        with engine.connect() as conn:
+            rows = store.count_rows(conn)
+        assert rows["documents"] == rows["mentions"] == rows["claims"] == len(stored)
+    finally:
+        store.close_db(path)

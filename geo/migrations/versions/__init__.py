@@ -1,0 +1,1 @@
+"""The revisions of the store's schema, one file each (see :mod:`geo.migrations`)."""
