@@ -67,17 +67,66 @@ def cached_model(db: str, version: str) -> ControlModel:
     return load_model(db)
 
 
+#: The query parameters that travel from page to page (the chosen day and province).
+CARRIED_PARAMS: tuple[str, ...] = ("date", "province")
+_CARRIED_KEY = "controlmap_carried_params"
+
+
+def carry_query_params() -> None:
+    """Keep ``?date=`` and ``?province=`` across pages and reruns.
+
+    A value in the URL is remembered for the session; a page opened without it (a click
+    in the sidebar drops the query string) gets the remembered value back in its URL, so
+    the Export page opens on the day the map showed.
+    """
+    carried = st.session_state.setdefault(_CARRIED_KEY, {})
+    for name in CARRIED_PARAMS:
+        value = st.query_params.get(name)
+        if value:
+            carried[name] = value
+        elif carried.get(name):
+            st.query_params[name] = carried[name]
+
+
+def remember_query_param(name: str, value: str | None) -> None:
+    """Record a page's own choice of a carried parameter (None forgets it)."""
+    carried = st.session_state.setdefault(_CARRIED_KEY, {})
+    if value:
+        carried[name] = value
+    else:
+        carried.pop(name, None)
+
+
 def page_setup(title: str) -> tuple[str, ControlModel] | None:
     """Set the page up: title, database choice, first start; return (db, model) or None.
 
     Errors are shown on the page (never a traceback) and None is returned.
     """
     st.set_page_config(page_title=f"controlmap · {title}", layout="wide")
+    carry_query_params()
     db = chosen_database()
     try:
         if is_new_database(db):
             st.info(build_demo_database(db))
         return db, cached_model(db, database_version(db))
+    except ControlmapError as err:
+        show_error(err)
+        return None
+
+
+def page_database(title: str) -> str | None:
+    """Set a page up like :func:`page_setup` without building the control model.
+
+    For pages that only query the database (Claims): their cost does not include the
+    model's. Returns the database, or None after showing the error.
+    """
+    st.set_page_config(page_title=f"controlmap · {title}", layout="wide")
+    carry_query_params()
+    db = chosen_database()
+    try:
+        if is_new_database(db):
+            st.info(build_demo_database(db))
+        return db
     except ControlmapError as err:
         show_error(err)
         return None

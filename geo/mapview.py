@@ -21,12 +21,15 @@ Every string that comes from a document or the gazetteer is escaped with
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import quote, urlparse
 
 import altair as alt
@@ -50,10 +53,18 @@ OUTLINE = "#444444"
 FILL_OPACITY = 0.8
 UNCONFIRMED_OPACITY = 0.35
 UNCONFIRMED_DASH = "6 4"
+#: A stale state (``State.stale``, when the model gives it) is faded and dotted.
+STALE_FACTOR = 0.45
+STALE_DASH = "1 4"
 BACKGROUND = _THEATRE.background
 #: South-west and north-east corners that frame the theatre.
 BOUNDS: tuple[tuple[float, float], tuple[float, float]] = _THEATRE.bounds
 TOTAL_PROVINCES = 34
+#: From this zoom on, places below province level are labelled (hover always works).
+PLACE_LABEL_ZOOM = 8
+#: The zoom levels the label placement considers (the map opens at about 5.5).
+LABEL_ZOOMS = range(5, 11)
+BASEMAP_PATH = Path(__file__).resolve().parent.parent / "data" / "basemap.geojson"
 _HTTP = ("http", "https")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'^%@])")
 
@@ -61,23 +72,32 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'^%@])")
 # --------------------------------------------------------------------------- styles
 
 
-def province_style(status: str, confirmed: bool) -> dict:
+def province_style(status: str, confirmed: bool, stale: bool = False) -> dict:
     """Return the Leaflet path style of a province in ``status``.
 
     Returns
     -------
     dict
         ``fillColor``, ``fillOpacity``, ``color``, ``weight`` and ``dashArray``: an
-        unconfirmed state is paler with a dashed outline; a confirmed one solid.
+        unconfirmed state is paler with a dashed outline; a confirmed one solid; a stale
+        one (its latest report is old) faded further, with a dotted outline.
     """
     unconfirmed = not confirmed and status != "unknown"
+    stale = stale and status != "unknown"
+    opacity = UNCONFIRMED_OPACITY if unconfirmed else FILL_OPACITY
+    dash = UNCONFIRMED_DASH if unconfirmed else None
     return {
         "fillColor": COLORS.get(status, COLORS["unknown"]),
-        "fillOpacity": UNCONFIRMED_OPACITY if unconfirmed else FILL_OPACITY,
+        "fillOpacity": round(opacity * STALE_FACTOR, 3) if stale else opacity,
         "color": OUTLINE,
-        "weight": 2 if unconfirmed else 1,
-        "dashArray": UNCONFIRMED_DASH if unconfirmed else None,
+        "weight": 2 if unconfirmed or stale else 1,
+        "dashArray": STALE_DASH if stale else dash,
     }
+
+
+def state_style(state: State) -> dict:
+    """Return the Leaflet style of a province's state (stale when the model says so)."""
+    return province_style(state.status, state.confirmed, bool(getattr(state, "stale", False)))
 
 
 def highlight_style() -> dict:
@@ -104,24 +124,51 @@ def place_style(status: str, confirmed: bool) -> dict:
     }
 
 
+def has_stale_states() -> bool:
+    """Return True when the model marks old states (``State.stale`` exists)."""
+    return "stale" in {f.name for f in dataclasses.fields(State)}
+
+
 def legend_html() -> str:
     """Return the map legend as HTML (fixed text: no document content).
 
     Returns
     -------
     str
-        One swatch per status, then the unconfirmed style and the place markers.
+        For each status a solid swatch (confirmed) and a pale dashed one (unconfirmed:
+        only the side that gains says so), a faded dotted one for stale states when the
+        model has them, then the places, capitals, cities and neighbours.
     """
-    rows = [
-        f'<div><i style="background:{COLORS[s]};opacity:{FILL_OPACITY}"></i>{LABELS[s]}</div>'
-        for s in STATUSES
+    stale = has_stale_states()
+    head = ("<tr><th></th><th>confirmed</th><th>unconfirmed</th>"
+            + ("<th>stale</th>" if stale else "") + "</tr>")
+
+    def swatch(style: dict) -> str:
+        border = "dashed" if style["dashArray"] == UNCONFIRMED_DASH else (
+            "dotted" if style["dashArray"] else "solid")
+        return (f'<td><i style="background:{style["fillColor"]};opacity:'
+                f'{max(style["fillOpacity"], 0.15)};border-style:{border}"></i></td>')
+
+    rows = []
+    for s in STATUSES:
+        cells = swatch(province_style(s, True))
+        cells += swatch(province_style(s, False)) if s != "unknown" else "<td></td>"
+        if stale:
+            cells += swatch(province_style(s, True, stale=True)) if s != "unknown" else "<td></td>"
+        rows.append(f"<tr><td>{html.escape(LABELS[s])}</td>{cells}</tr>")
+    marks = [
+        ('<div class="cm-legend-note">Unconfirmed: paler, dashed; only the side that gains '
+        "says so.</div>"),
+        *(['<div class="cm-legend-note">Stale: faded, dotted; the latest report is old.</div>']
+          if stale else []),
+        '<div><b class="cm-dot"></b>Place with claims (its own state)</div>',
+        '<div><b class="cm-cap cm-cap-national"></b>Kabul</div>',
+        '<div><b class="cm-cap"></b>Provincial capital</div>',
+        '<div><b class="cm-city"></b>City abroad</div>',
+        '<div><i class="cm-country"></i>Neighbouring country</div>',
     ]
-    rows.append(
-        f'<div><i style="background:{COLORS["taliban"]};opacity:{UNCONFIRMED_OPACITY};'
-        'border:2px dashed #444"></i>Unconfirmed</div>'
-    )
-    rows.append('<div><b class="cm-dot"></b>Place with claims</div>')
-    return '<div class="cm-legend-title">Control</div>' + "".join(rows)
+    return ('<div class="cm-legend-title">Control</div><table class="cm-legend-table">'
+            + head + "".join(rows) + "</table>" + "".join(marks))
 
 
 # --------------------------------------------------------------------------- text
@@ -200,6 +247,29 @@ def unconfirmed_count(states: Mapping[str, State]) -> int:
     return sum(1 for s in states.values() if not s.confirmed and s.status != "unknown")
 
 
+def counts_html(counts: Mapping[str, int], unconfirmed: int = 0) -> str:
+    """Return the provinces-by-status summary as a small HTML list (fixed text only).
+
+    A wrapped list of swatch, full label and count: unlike metric tiles, no label is cut
+    short in a narrow column.
+    """
+    items = "".join(
+        f'<li><i style="background:{COLORS.get(s, "#ccc")}"></i>'
+        f"<span>{html.escape(LABELS.get(s, s))}</span> <b>{int(n)}</b></li>"
+        for s, n in counts.items()
+    )
+    note = (f'<p class="cm-counts-note">{int(unconfirmed)} of these rest on one side\'s word '
+            "only (paler on the map).</p>" if unconfirmed else "")  # fmt: skip
+    style = (
+        "<style>.cm-counts{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;"
+        "gap:4px 14px;font-size:0.95rem}.cm-counts li{white-space:nowrap}"
+        ".cm-counts i{display:inline-block;width:12px;height:12px;margin-right:5px;"
+        "border:1px solid #444;vertical-align:-1px}.cm-counts-note{font-size:0.85rem;"
+        "color:#555;margin:4px 0 0}</style>"
+    )
+    return f'{style}<ul class="cm-counts" aria-label="Provinces by status">{items}</ul>{note}'
+
+
 def daily_counts(model: ControlModel) -> list[dict]:
     """Return, for every day the data covers, the number of provinces in each status.
 
@@ -275,38 +345,118 @@ def chart_spec_on(spec: Mapping, day: dt.date) -> dict:
 # --------------------------------------------------------------------------- evidence
 
 
-def evidence_rows(state: State) -> list[dict]:
+#: How each claim origin is marked in the evidence (an analyst's claims are not reports').
+ORIGIN_MARKS: dict[str, str] = {
+    "extracted": "",
+    "manual": "Manual claim (an analyst's)",
+    "baseline": "Baseline (an analyst's starting assumption)",
+}
+#: The one-line explanation of a confidence, shown as the help of every figure.
+CONFIDENCE_HELP = (
+    "Confidence 0-1: how sure the reading is that the sentence makes this claim (hedges "
+    "such as 'reportedly' and a claimant who gains from it lower it); a state's confidence "
+    "is that of its strongest supporting claim."
+)
+
+
+def evidence_rows(state: State, documents: Mapping[str, Mapping] | None = None) -> list[dict]:
     """Return the evidence of a state: its supporting claims, then the losing ones.
+
+    One sentence naming several places of a province gives several claims; it is shown
+    once (rows are keyed by document and quote span), naming every place it was read for.
+
+    Parameters
+    ----------
+    state
+        A province's or place's state.
+    documents
+        Document name to its stored row (``url``, ``outlet``, ``title``, ``published``;
+        see :func:`geo.store.load_documents`), for the "outlet · date · headline" line.
 
     Returns
     -------
     list of dict
-        One row per claim with ``role`` (``supporting`` or ``contrary``), ``quote``,
-        ``date``, ``place``, ``actor``, ``kind``, ``claimant``, ``source``, ``link``
-        (the source if it is an http(s) URL, else None), ``confidence``, ``claim_id`` and
-        ``why`` (what decided an extracted claim: the arbiter's reason, or an analyst's
-        note). The texts are raw: escape them where they are shown.
+        One row per sentence with ``role`` (``supporting`` or ``contrary``), ``quote``,
+        ``date``, ``place`` (every place read in the sentence), ``actor``, ``kind``,
+        ``claimant``, ``source`` (a label: outlet · published · headline, or the file name,
+        never a path), ``link`` (an http(s) URL or None), ``origin`` and ``origin_mark``
+        (empty for an extracted claim), ``confidence``, ``claim_id`` and ``why`` (what
+        decided an extracted claim, or an analyst's note). The texts are raw: escape them
+        where they are shown.
     """
-    return [_evidence_row(c, "supporting") for c in state.evidence] + [
-        _evidence_row(c, "contrary") for c in state.contrary
-    ]
+    rows: list[dict] = []
+    seen: dict[tuple, dict] = {}
+    for role, claims in (("supporting", state.evidence), ("contrary", state.contrary)):
+        for claim in claims:
+            key = (role, claim.document, claim.start, claim.end, claim.quote)
+            if key in seen:
+                row = seen[key]
+                if claim.place not in row["places"]:
+                    row["places"].append(claim.place)
+                    row["place"] = ", ".join(row["places"])
+                continue
+            row = _evidence_row(claim, role, (documents or {}).get(claim.document))
+            seen[key] = row
+            rows.append(row)
+    return rows
 
 
-def _evidence_row(claim: Claim, role: str) -> dict:
+def _evidence_row(claim: Claim, role: str, document: Mapping | None) -> dict:
     return {
         "role": role,
         "quote": claim.quote,
         "date": claim.event_date.isoformat(),
         "place": claim.place,
+        "places": [claim.place],
         "actor": claim.actor,
         "kind": claim.kind,
         "claimant": claim.claimant,
-        "source": claim.source or claim.document,
-        "link": source_link(claim.source),
+        "source": source_label(claim, document),
+        "link": source_link((document or {}).get("url") or "") or source_link(claim.source),
+        "origin": claim.origin,
+        "origin_mark": ORIGIN_MARKS.get(claim.origin, claim.origin),
         "confidence": claim.confidence,
         "claim_id": claim.claim_id,
         "why": claim.note,
     }
+
+
+def source_label(claim: Claim, document: Mapping | None = None) -> str:
+    """Return where a claim comes from as a reader wants it: ``outlet · date · headline``.
+
+    The outlet is the document's, else its URL's host; a document without either is named
+    by its file name only (never a server path). A manual claim without a document gives
+    its source as typed, reduced the same way.
+    """
+    document = document or {}
+    url = (document.get("url") or "") or (claim.source if source_link(claim.source) else "")
+    outlet = (document.get("outlet") or "").strip() or _host(url)
+    published = document.get("published")
+    parts = [outlet] if outlet else []
+    if published:
+        parts.append(published.isoformat() if hasattr(published, "isoformat") else str(published))
+    title = " ".join(str(document.get("title") or "").split())
+    if title:
+        parts.append(title)
+    if outlet or title:
+        return " · ".join(parts)
+    # A report's source is its URL or file path: the path's last part is the file name.
+    name = document.get("name") or claim.source or claim.document
+    return _file_name(str(name or "unknown source"))
+
+
+def _host(url: str) -> str:
+    if not source_link(url):
+        return ""
+    return (urlparse(url.strip()).hostname or "").removeprefix("www.")
+
+
+def _file_name(text: str) -> str:
+    """Return the last part of a path (``/srv/data/demo/a.txt`` → ``a.txt``)."""
+    text = text.strip()
+    if source_link(text):
+        return _host(text) or text
+    return re.split(r"[\\/]", text.rstrip("/\\"))[-1] or text
 
 
 def evidence_caption(row: Mapping) -> str:
@@ -341,6 +491,33 @@ def parse_day(value: str | None, span: tuple[dt.date, dt.date]) -> dt.date:
     return span[1]
 
 
+def day_problem(value: str | None, span: tuple[dt.date, dt.date]) -> str | None:
+    """Return what is wrong with a ``?date=`` value (and the day shown instead), or None.
+
+    Examples
+    --------
+    >>> span = (dt.date(2021, 7, 1), dt.date(2021, 9, 6))
+    >>> day_problem("2021-13-40", span)
+    "The date '2021-13-40' in the link is not a YYYY-MM-DD date: showing 2021-09-06."
+    >>> day_problem("2021-08-13", span) is None
+    True
+    """
+    if not value:
+        return None
+    text = str(value).strip()
+    shown = parse_day(value, span).isoformat()
+    try:
+        day = dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return f"The date {text[:40]!r} in the link is not a YYYY-MM-DD date: showing {shown}."
+    if len(text) > 10 and text[10:].strip():
+        return f"The date {text[:40]!r} in the link is not a YYYY-MM-DD date: showing {shown}."
+    if not span[0] <= day <= span[1]:
+        return (f"The date {text!r} in the link is outside the reports ({span[0].isoformat()} to "
+                f"{span[1].isoformat()}): showing the nearest day, {shown}.")
+    return None
+
+
 def step_day(day: dt.date, days: int, span: tuple[dt.date, dt.date]) -> dt.date:
     """Return ``day`` moved by ``days``, kept within ``span``."""
     return min(max(day + dt.timedelta(days=days), span[0]), span[1])
@@ -372,7 +549,7 @@ def province_layer_data(model: ControlModel, day: dt.date) -> dict:
     styles, tooltips = {}, {}
     for iso, state in model.states_on(day).items():
         row = model.provinces[iso]
-        styles[iso] = province_style(state.status, state.confirmed)
+        styles[iso] = state_style(state)
         tooltips[iso] = tooltip_html(f"{row['name']} province", f"capital {row['capital']}",
                                      state)  # fmt: skip
     return {"styles": styles, "tooltips": tooltips}
@@ -415,7 +592,7 @@ def province_features(model: ControlModel, day: dt.date) -> dict:
         props = {"iso": iso, "name": model.provinces[iso]["name"], "status": state.status,
                  "confirmed": state.confirmed,
                  "since": state.since.isoformat() if state.since else None,
-                 "style": province_style(state.status, state.confirmed)}  # fmt: skip
+                 "style": state_style(state)}  # fmt: skip
         features.append({"type": "Feature", "id": iso, "properties": props,
                          "geometry": feature["geometry"]})  # fmt: skip
     return {"type": "FeatureCollection", "features": features}
@@ -439,7 +616,8 @@ def place_features(model: ControlModel, day: dt.date) -> dict:
         province = model.provinces.get(iso, {}).get("name", iso)
         props = {"place_id": place_id, "status": state.status, "confirmed": state.confirmed,
                  "style": place_style(state.status, state.confirmed),
-                 "tooltip": tooltip_html(claim.place, f"{province} province", state)}  # fmt: skip
+                 "tooltip": tooltip_html(claim.place, f"{province} province", state),
+                 "label": html.escape(claim.place)}  # fmt: skip
         geometry = {"type": "Point", "coordinates": [claim.lon, claim.lat]}
         features.append({"type": "Feature", "id": place_id, "properties": props,
                          "geometry": geometry})  # fmt: skip
@@ -475,7 +653,7 @@ def preview_data(model: ControlModel) -> dict:
         entries += model.timeline.provinces.get(iso, [])
         changes[iso] = [
             [day.isoformat() if day else "",
-             index(styles, province_style(state.status, state.confirmed)),
+             index(styles, state_style(state)),
              index(tips, tooltip_html(title, subtitle, state))]
             for day, state in entries
         ]  # fmt: skip
@@ -617,6 +795,13 @@ class PlaceLayer(MacroElement):
             },
             onEachFeature: function (f, l) {
                 l.bindTooltip(f.properties.tooltip, {sticky: true, className: "cm-tooltip"});
+                if (!f.properties.label) { return; }
+                // The name beside the dot from close zoom on (CSS hides it further out).
+                L.marker(l.getLatLng(), {interactive: false, keyboard: false,
+                    icon: L.divIcon({className: "cm-label-icon cm-minz-{{ this.label_zoom }}",
+                        iconSize: [0, 0],
+                        html: "<div class='cm-place-label'>" + f.properties.label + "</div>"})
+                }).addTo({{ this._parent.get_name() }});
             }
         }).addTo({{ this._parent.get_name() }});
         {% endmacro %}
@@ -627,6 +812,7 @@ class PlaceLayer(MacroElement):
         super().__init__()
         self._name = "PlaceLayer"
         self.data = script_json(data)
+        self.label_zoom = PLACE_LABEL_ZOOM
 
 
 def day_layers(model: ControlModel, day: dt.date, places: bool = True) -> list[folium.FeatureGroup]:
@@ -675,6 +861,31 @@ class _Legend(MacroElement):
           transform: translate(-50%, -50%); pointer-events: none;
           text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
         .leaflet-marker-icon.cm-label-icon { pointer-events: none; }
+        .cm-legend-note { font-size: 11px; color: #444; max-width: 190px; margin: 0 0 3px; }
+        .cm-legend-table { border-collapse: collapse; margin-bottom: 3px; }
+        .cm-legend-table th { font-weight: 400; font-size: 10.5px; color: #555; padding: 0 2px; }
+        .cm-legend-table td { padding: 1px 2px; }
+        .cm-legend-table td i { margin: 0; }
+        .cm-legend .cm-cap, .cm-legend .cm-city { display: inline-block; margin: 0 9px 0 4px; }
+        .cm-cap { width: 7px; height: 7px; border-radius: 50%; background: #fff;
+          border: 2px solid #222; box-sizing: border-box; }
+        .cm-cap-national { width: 10px; height: 10px; background: #222; border-radius: 1px; }
+        .cm-city { width: 6px; height: 6px; border-radius: 50%; background: #777; }
+        .cm-legend i.cm-country { background: #e9e6df; border: 1px solid #9a968c; }
+        .cm-country-label { font-size: 12px; font-style: italic; color: #7b776d;
+          letter-spacing: 0.08em; text-transform: uppercase; white-space: nowrap;
+          transform: translate(-50%, -50%); pointer-events: none; }
+        .cm-cap-label, .cm-city-label, .cm-place-label { font-size: 10.5px; color: #222;
+          white-space: nowrap; pointer-events: none; transform: translate(6px, -50%);
+          text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 2px #fff; }
+        .cm-city-label { color: #666; }
+        .cm-cap-label.cm-national { font-weight: 700; font-size: 12px; }
+        .cm-place-label { font-size: 10px; color: #333; transform: translate(8px, -50%); }
+        /* No focus rectangle around a clicked province (the evidence shows what is chosen). */
+        .leaflet-container path.leaflet-interactive, .leaflet-container path:focus,
+        .leaflet-container .leaflet-interactive:focus, .leaflet-container svg:focus {
+          outline: none; }
+        {{ this.zoom_css }}
         .cm-tooltip { font-size: 12.5px; line-height: 1.4; }
         .cm-tooltip .cm-sub { color: #555; }
         .cm-tooltip .cm-swatch { display: inline-block; width: 10px; height: 10px;
@@ -689,6 +900,16 @@ class _Legend(MacroElement):
             return div;
         };
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        (function (map) {
+            // Mark the container with the zoom level: labels carry the zoom from which
+            // they show (cm-minz-N), so nothing overlaps at any zoom.
+            function mark() {
+                var el = map.getContainer(), z = Math.round(map.getZoom());
+                el.className = el.className.replace(/\\bcm-z\\d+\\b/g, "") + " cm-z" + z;
+            }
+            map.on("zoomend", mark);
+            map.whenReady(mark);
+        })({{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
@@ -698,6 +919,7 @@ class _Legend(MacroElement):
         self._name = "Legend"
         self.html = legend
         self.background = background
+        self.zoom_css = zoom_css()
 
 
 class _Shapes(MacroElement):
@@ -748,29 +970,178 @@ class _Provinces(MacroElement):
         self.highlight = script_json(highlight_style())
 
 
-class _Labels(MacroElement):
-    """Each province's name at a point inside it (not clickable: clicks reach the shape)."""
+def zoom_css() -> str:
+    """Return the CSS that hides a label marked ``cm-minz-N`` below zoom N."""
+    rules = [f".cm-z{z} .cm-minz-{m}" for m in LABEL_ZOOMS for z in range(m)]
+    return ", ".join(rules) + " { display: none; }"
+
+
+def _pixel(lat: float, lon: float, zoom: int) -> tuple[float, float]:
+    """Return the Web Mercator pixel position of a point at ``zoom`` (256-pixel tiles)."""
+    size = 256 * 2**zoom
+    y = math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat)))
+    return (lon + 180) / 360 * size, (1 - y / math.pi) / 2 * size
+
+
+def label_min_zooms(labels: Sequence[tuple[str, float, float, float]],
+                    char_px: float = 6.2, height_px: float = 14) -> list[int]:
+    """Return, for each label, the first zoom at which it overlaps no label placed before.
+
+    Parameters
+    ----------
+    labels
+        ``(text, lat, lon, anchor)`` in priority order (the first is placed first);
+        ``anchor`` is 0.5 for a centred label, 0 for one written right of its point.
+
+    Returns
+    -------
+    list of int
+        A zoom of :data:`LABEL_ZOOMS` per label (the last one when it never fits): a greedy
+        placement, zoom by zoom, of boxes of the text's estimated size.
+    """
+    out = [LABEL_ZOOMS[-1]] * len(labels)
+    for zoom in LABEL_ZOOMS:
+        placed: list[tuple[float, float, float, float]] = []
+        for k, (text, lat, lon, anchor) in enumerate(labels):
+            x, y = _pixel(lat, lon, zoom)
+            width = char_px * len(text) + 4
+            left = x - width * anchor + (0 if anchor else 6)
+            box = (left, y - height_px / 2, left + width, y + height_px / 2)
+            if out[k] < zoom:  # already shown at a lower zoom: it stays, as an obstacle
+                placed.append(box)
+                continue
+            if all(box[2] <= p[0] or box[0] >= p[2] or box[3] <= p[1] or box[1] >= p[3]
+                   for p in placed):  # fmt: skip
+                out[k] = min(out[k], zoom)
+                placed.append(box)
+    return out
+
+
+@lru_cache(maxsize=1)
+def load_basemap(path: str = str(BASEMAP_PATH)) -> dict:
+    """Return the offline base map (``data/basemap.geojson``, see scripts/build_basemap.py)."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def map_labels() -> dict:
+    """Return the labels of the base map with the zoom from which each shows.
+
+    Returns
+    -------
+    dict
+        ``provinces``: ``[name, lat, lon, minzoom]``; ``capitals``: ``[name, lat, lon,
+        minzoom, national]``; ``cities``: ``[name, lat, lon, minzoom]``; ``countries``:
+        ``[name, lat, lon]``. Names are HTML-escaped. Kabul comes first, then the
+        provinces by area (large ones first), then the other capitals and the cities.
+    """
+    base = load_basemap()["features"]
+    capitals = [f for f in base if f["properties"]["layer"] == "capital"]
+    cities = [f for f in base if f["properties"]["layer"] == "city"]
+    provinces = sorted(
+        ((f["properties"]["name"], shapely.geometry.shape(f["geometry"]))
+         for f in load_provinces_geojson()["features"]),
+        key=lambda item: -item[1].area)  # fmt: skip
+    kabul = [f for f in capitals if f["properties"]["national"]]
+    others = [f for f in capitals if not f["properties"]["national"]]
+    items: list[tuple[str, float, float, float]] = []
+    for f in kabul:
+        lon, lat = f["geometry"]["coordinates"]
+        items.append((f["properties"]["name"], lat, lon, 0.0))
+    for name, geom in provinces:
+        point = geom.representative_point()
+        items.append((name, point.y, point.x, 0.5))
+    for f in others + cities:
+        lon, lat = f["geometry"]["coordinates"]
+        items.append((f["properties"]["name"], lat, lon, 0.0))
+    zooms = label_min_zooms(items)
+    n_k, n_p, n_o = len(kabul), len(provinces), len(others)
+
+    def row(k: int) -> list:
+        text, lat, lon, _ = items[k]
+        return [html.escape(text), round(lat, 4), round(lon, 4), zooms[k]]
+
+    countries = [[html.escape(f["properties"]["name"]), *f["properties"]["label"]]
+                 for f in base if f["properties"]["layer"] == "country"]  # fmt: skip
+    return {
+        "provinces": [row(n_k + i) for i in range(n_p)],
+        "capitals": [[*row(i), True] for i in range(n_k)]
+        + [[*row(n_k + n_p + i), False] for i in range(n_o)],
+        "cities": [row(n_k + n_p + n_o + i) for i in range(len(cities))],
+        "countries": countries,
+    }
+
+
+class _Countries(MacroElement):
+    """The neighbouring countries' outlines, drawn under the provinces (not clickable)."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        {{ this.data }}.forEach(function (p) {
-            L.marker([p[1], p[2]], {interactive: false, keyboard: false,
-                icon: L.divIcon({className: "cm-label-icon", iconSize: [0, 0],
-                                 html: "<div class='cm-label'>" + p[0] + "</div>"})
-            }).addTo({{ this._parent.get_name() }});
-        });
+        L.geoJson({{ this.data }}, {interactive: false,
+            style: function () { return {fillColor: "#e9e6df", fillOpacity: 1,
+                                         color: "#9a968c", weight: 0.8}; }
+        }).addTo({{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
 
     def __init__(self) -> None:
         super().__init__()
+        self._name = "Countries"
+        features = [{"type": "Feature", "properties": {}, "geometry": f["geometry"]}
+                    for f in load_basemap()["features"]
+                    if f["properties"]["layer"] == "country"]  # fmt: skip
+        self.data = script_json({"type": "FeatureCollection", "features": features})
+
+
+class _Labels(MacroElement):
+    """Names on the map: countries, provinces, capitals (Kabul first) and cities abroad.
+
+    Each label shows from the zoom where it overlaps none placed before it
+    (:func:`map_labels`); labels are not clickable, so clicks reach the provinces.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map, data) {
+            function label(lat, lon, cls, text, z) {
+                L.marker([lat, lon], {interactive: false, keyboard: false,
+                    icon: L.divIcon({className: "cm-label-icon cm-minz-" + z, iconSize: [0, 0],
+                                     html: "<div class='" + cls + "'>" + text + "</div>"})
+                }).addTo(map);
+            }
+            data.countries.forEach(function (p) {
+                label(p[1], p[2], "cm-country-label", p[0], 0);
+            });
+            {% if this.provinces %}
+            data.provinces.forEach(function (p) { label(p[1], p[2], "cm-label", p[0], p[3]); });
+            {% endif %}
+            data.cities.forEach(function (p) {
+                L.circleMarker([p[1], p[2]], {radius: 2.5, stroke: false, fillColor: "#777",
+                    fillOpacity: 1, interactive: false}).addTo(map);
+                label(p[1], p[2], "cm-city-label", p[0], p[3]);
+            });
+            data.capitals.forEach(function (p) {
+                var national = p[4];
+                L.circleMarker([p[1], p[2]], {radius: national ? 5 : 3.5, weight: 2,
+                    color: "#222", fillColor: national ? "#222" : "#fff", fillOpacity: 1,
+                    interactive: false, pane: "markerPane"}).addTo(map);
+                label(p[1], p[2], "cm-cap-label" + (national ? " cm-national" : ""), p[0], p[3]);
+            });
+        })({{ this._parent.get_name() }}, {{ this.data }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, provinces: bool = True) -> None:
+        super().__init__()
         self._name = "Labels"
-        self.data = script_json([[html.escape(n), lat, lon] for n, lat, lon in label_points()])
+        self.provinces = provinces
+        self.data = script_json(map_labels())
 
 
-@lru_cache(maxsize=1)
 def label_points() -> tuple[tuple[str, float, float], ...]:
     """Return (name, lat, lon) of a point inside each province, to place its label."""
     out = []
@@ -820,10 +1191,10 @@ def base_map(tiles: str = "", base_path: str = "", labels: bool = True,
                          max_zoom=12).add_to(fmap)  # fmt: skip
     fmap.fit_bounds([list(BOUNDS[0]), list(BOUNDS[1])])
     _Legend(legend_html()).add_to(fmap)
+    _Countries().add_to(fmap)
     _Shapes().add_to(fmap)
     _Provinces().add_to(fmap)
-    if labels:
-        _Labels().add_to(fmap)
+    _Labels(provinces=labels).add_to(fmap)
     if preview is not None:
         DayPreview(preview).add_to(fmap)
     return fmap
