@@ -39,9 +39,13 @@ def chart_spec(db: str, version: str, _model: ControlModel) -> dict:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def preview(db: str, version: str, _model: ControlModel) -> dict:
-    """Return the whole period's province styles, for the instant slider preview."""
-    return mapview.preview_data(_model)
+def map_assets(db: str, version: str, base_path: str, _model: ControlModel) -> list[str]:
+    """Return the URLs of the map's data scripts: the base (shapes, neighbours, labels) and
+    the whole period's styles of this data version. Written once per version and cached by
+    the browser, so a slider step sends only the day's layers."""
+    assets = mapview.app_assets(base_path)
+    return [assets.put("base", mapview.base_data_script()),
+            assets.put("preview", mapview.preview_script(mapview.preview_data(_model)))]
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -164,8 +168,9 @@ def select_from_click(returned: dict | None) -> None:
 
 def draw_map(db: str, model: ControlModel, day: dt.date, show_places: bool, tiles: str) -> None:
     """Draw the map of ``day``; a click selects a province or place for the evidence."""
-    base = mapview.base_map(tiles=tiles, base_path=st.get_option("server.baseUrlPath") or "",
-                            preview=preview(db, model.version, model))
+    base_path = st.get_option("server.baseUrlPath") or ""
+    base = mapview.base_map(tiles=tiles, base_path=base_path,
+                            assets=map_assets(db, model.version, base_path, model))
     returned = st_folium(
         base,
         key="control_map",

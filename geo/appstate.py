@@ -103,6 +103,7 @@ def page_setup(title: str) -> tuple[str, ControlModel] | None:
     Errors are shown on the page (never a traceback) and None is returned.
     """
     st.set_page_config(page_title=f"controlmap · {title}", layout="wide")
+    page_style()
     carry_query_params()
     db = chosen_database()
     try:
@@ -114,6 +115,14 @@ def page_setup(title: str) -> tuple[str, ControlModel] | None:
         return None
 
 
+STYLE_PATH = Path(__file__).resolve().parent.parent / "static" / "app.css"
+
+
+def page_style() -> None:
+    """Add the app's CSS (labels that wrap instead of being cut short) to the page."""
+    st.html(f"<style>{STYLE_PATH.read_text(encoding='utf-8')}</style>")
+
+
 def page_database(title: str) -> str | None:
     """Set a page up like :func:`page_setup` without building the control model.
 
@@ -121,6 +130,7 @@ def page_database(title: str) -> str | None:
     model's. Returns the database, or None after showing the error.
     """
     st.set_page_config(page_title=f"controlmap · {title}", layout="wide")
+    page_style()
     carry_query_params()
     db = chosen_database()
     try:

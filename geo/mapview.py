@@ -311,7 +311,7 @@ def status_chart(rows: Sequence[dict], day: dt.date, height: int = 220) -> alt.L
             y=alt.Y("provinces:Q", stack="zero", title="provinces",
                     scale=alt.Scale(domain=[0, TOTAL_PROVINCES])),
             color=alt.Color("status:N", scale=scale,
-                            legend=alt.Legend(orient="bottom", title=None, columns=2)),
+                            legend=alt.Legend(orient="right", title=None)),
             order=alt.Order("order:Q"),
             tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), "status:N", "provinces:Q"],
         )
@@ -674,7 +674,8 @@ class DayPreview(MacroElement):
         """
         {% macro script(this, kwargs) %}
         (function () {
-            var data = {{ this.data }};
+            var data = window.cmPreviewData;
+            if (!data) { return; }
             function at(iso, day) {
                 var list = data.changes[iso] || [], pick = list[0];
                 for (var i = 1; i < list.length && list[i][0] <= day; i++) { pick = list[i]; }
@@ -710,10 +711,9 @@ class DayPreview(MacroElement):
         """
     )
 
-    def __init__(self, data: Mapping, slider_label: str = "Date") -> None:
+    def __init__(self, slider_label: str = "Date") -> None:
         super().__init__()
         self._name = "DayPreview"
-        self.data = script_json(data)
         self.label = script_json(slider_label)
 
 
@@ -922,21 +922,85 @@ class _Legend(MacroElement):
         self.zoom_css = zoom_css()
 
 
-class _Shapes(MacroElement):
-    """The provinces' geometry, defined once as ``window.cmShapes`` for the day layers."""
+class _Inline(MacroElement):
+    """A script written into the map itself (for a map used without the app's assets)."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        window.cmShapes = {{ this.data }};
+        {{ this.code }}
         {% endmacro %}
         """
     )
 
-    def __init__(self) -> None:
+    def __init__(self, code: str) -> None:
         super().__init__()
-        self._name = "Shapes"
-        self.data = shapes_json()
+        self._name = "Inline"
+        self.code = code
+
+
+def base_data_script() -> str:
+    """Return the script that defines the static map's data once: the provinces' shapes
+    (``window.cmShapes``), the neighbours' outlines and every label (``window.cmBase``).
+
+    It does not change with the database, so the app serves it as a file the browser
+    caches (:class:`MapAssets`); a rerun then sends none of it.
+    """
+    countries = [{"type": "Feature", "properties": {}, "geometry": f["geometry"]}
+                 for f in load_basemap()["features"]
+                 if f["properties"]["layer"] == "country"]  # fmt: skip
+    base = {"countries": {"type": "FeatureCollection", "features": countries},
+            "labels": map_labels()}  # fmt: skip
+    return f"window.cmShapes = {shapes_json()};\nwindow.cmBase = {script_json(base)};\n"
+
+
+def preview_script(preview: Mapping) -> str:
+    """Return the script that defines the whole period's styles (``window.cmPreviewData``)
+    for :class:`DayPreview`: one file per data version."""
+    return f"window.cmPreviewData = {script_json(preview)};\n"
+
+
+class MapAssets:
+    """Scripts of the static map written once under the app's ``static/`` folder.
+
+    Each file is named by the hash of its content, so the browser may keep it: a new data
+    version is a new name. Only the newest :attr:`keep` files of each kind are kept.
+    """
+
+    def __init__(self, folder: Path, url_prefix: str, keep: int = 6) -> None:
+        self.folder = folder
+        self.url_prefix = url_prefix.rstrip("/")
+        self.keep = keep
+
+    def put(self, kind: str, text: str) -> str:
+        """Write ``text`` as ``<kind>-<hash>.js`` unless it exists; return its URL."""
+        import hashlib
+        import os
+        import tempfile
+
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        name = f"{kind}-{digest}.js"
+        path = self.folder / name
+        if not path.exists():
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            os.fchmod(fd, 0o644)  # served by the app to any browser
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            Path(tmp).replace(path)  # atomic: a browser never reads half a file
+            self._prune(kind, path)
+        return f"{self.url_prefix}/{name}"
+
+    def _prune(self, kind: str, newest: Path) -> None:
+        older = sorted(self.folder.glob(f"{kind}-*.js"), key=lambda p: p.stat().st_mtime)
+        for path in [p for p in older if p != newest][: max(0, len(older) - self.keep)]:
+            path.unlink(missing_ok=True)
+
+
+def app_assets(base_path: str = "") -> MapAssets:
+    """Return the asset writer of the app: ``static/cm`` served at ``/app/static/cm``."""
+    prefix = "/" + "/".join(p for p in (base_path.strip("/"), "app/static/cm") if p)
+    return MapAssets(Path(__file__).resolve().parent.parent / "static" / "cm", prefix)
 
 
 class _Provinces(MacroElement):
@@ -1078,7 +1142,7 @@ class _Countries(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        L.geoJson({{ this.data }}, {interactive: false,
+        L.geoJson(window.cmBase.countries, {interactive: false,
             style: function () { return {fillColor: "#e9e6df", fillOpacity: 1,
                                          color: "#9a968c", weight: 0.8}; }
         }).addTo({{ this._parent.get_name() }});
@@ -1089,10 +1153,6 @@ class _Countries(MacroElement):
     def __init__(self) -> None:
         super().__init__()
         self._name = "Countries"
-        features = [{"type": "Feature", "properties": {}, "geometry": f["geometry"]}
-                    for f in load_basemap()["features"]
-                    if f["properties"]["layer"] == "country"]  # fmt: skip
-        self.data = script_json({"type": "FeatureCollection", "features": features})
 
 
 class _Labels(MacroElement):
@@ -1130,7 +1190,7 @@ class _Labels(MacroElement):
                     interactive: false, pane: "markerPane"}).addTo(map);
                 label(p[1], p[2], "cm-cap-label" + (national ? " cm-national" : ""), p[0], p[3]);
             });
-        })({{ this._parent.get_name() }}, {{ this.data }});
+        })({{ this._parent.get_name() }}, window.cmBase.labels);
         {% endmacro %}
         """
     )
@@ -1139,7 +1199,6 @@ class _Labels(MacroElement):
         super().__init__()
         self._name = "Labels"
         self.provinces = provinces
-        self.data = script_json(map_labels())
 
 
 def label_points() -> tuple[tuple[str, float, float], ...]:
@@ -1161,7 +1220,7 @@ def asset_urls(base_path: str = "") -> tuple[list[tuple[str, str]], list[tuple[s
 
 
 def base_map(tiles: str = "", base_path: str = "", labels: bool = True,
-             preview: Mapping | None = None) -> folium.Map:
+             preview: Mapping | None = None, assets: Sequence[str] = ()) -> folium.Map:
     """Return the static map: Afghanistan's frame, the legend, province labels, no state.
 
     Parameters
@@ -1175,6 +1234,10 @@ def base_map(tiles: str = "", base_path: str = "", labels: bool = True,
         Whether to write each province's name on the map.
     preview : dict, optional
         :func:`preview_data` of the model, to repaint as soon as the date slider moves.
+    assets : list of str
+        URLs of :func:`base_data_script` and :func:`preview_script` served by the app
+        (:class:`MapAssets`); the map then holds no data itself, so a rerun sends a few
+        kilobytes. Empty: the data is written into the map (a map that stands alone).
 
     Returns
     -------
@@ -1185,18 +1248,22 @@ def base_map(tiles: str = "", base_path: str = "", labels: bool = True,
     js, css = asset_urls(base_path)
     fmap = folium.Map(location=[34.0, 66.5], zoom_start=6, tiles=None, control_scale=True,
                       zoom_snap=0.25, min_zoom=4, max_zoom=12, prefer_canvas=False)  # fmt: skip
-    fmap.default_js, fmap.default_css = js, css
+    fmap.default_js = js + [(f"cm_asset_{k}", url) for k, url in enumerate(assets)]
+    fmap.default_css = css
     if tiles:
         folium.TileLayer(tiles=tiles, attr="Base map: " + html.escape(tiles), name="Base map",
                          max_zoom=12).add_to(fmap)  # fmt: skip
     fmap.fit_bounds([list(BOUNDS[0]), list(BOUNDS[1])])
     _Legend(legend_html()).add_to(fmap)
+    if not assets:
+        _Inline(base_data_script()).add_to(fmap)
+        if preview is not None:
+            _Inline(preview_script(preview)).add_to(fmap)
     _Countries().add_to(fmap)
-    _Shapes().add_to(fmap)
     _Provinces().add_to(fmap)
     _Labels(provinces=labels).add_to(fmap)
-    if preview is not None:
-        DayPreview(preview).add_to(fmap)
+    if preview is not None or assets:
+        DayPreview().add_to(fmap)
     return fmap
 
 

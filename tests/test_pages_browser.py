@@ -185,3 +185,39 @@ def test_map_evidence_of_panjshir_shows_the_quote_as_text(browser_page, app_url:
     wait_idle(page)
     assert_shown_as_text(page)
 
+
+
+TRUNCATED_JS = """() => Array.from(document.querySelectorAll(
+    'button p, button span, [data-testid="stMetricLabel"] *, [data-testid="stWidgetLabel"] p,'
+    + ' [data-baseweb="tag"] span'))
+    .filter(e => e.offsetParent !== null && e.clientWidth > 0
+                 && e.scrollWidth > e.clientWidth + 1)
+    .map(e => e.innerText.slice(0, 40))"""
+
+
+@pytest.mark.parametrize("width", [1024, 1400])
+@pytest.mark.parametrize("name", ["Ingest", "Claims", "Gazetteer", "Export"])
+def test_no_label_on_a_page_is_cut_short(browser_page, app_url: str, name: str,
+                                         width: int) -> None:
+    page, _guard = browser_page
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{app_url}/{name}")
+    page.get_by_role("heading", level=1).first.wait_for(timeout=WAIT_MS)
+    wait_idle(page)
+    if name == "Claims":  # a filter pill must read in full
+        page.get_by_role("combobox").first.click()
+        page.keyboard.type("Badakhshan")
+        page.keyboard.press("Enter")
+        page.keyboard.press("Escape")
+        wait_idle(page)
+    assert page.evaluate(TRUNCATED_JS) == []
+
+
+def test_the_map_day_travels_to_the_export_page(browser_page, app_url: str) -> None:
+    page, _guard = browser_page
+    page.goto(f"{app_url}/?date=2021-08-13")
+    page.get_by_text("Friday 13 August 2021").wait_for(timeout=WAIT_MS)
+    wait_idle(page)
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Export").click()
+    page.get_by_role("button", name="Map of 2021-08-13 (GeoJSON)").wait_for(timeout=WAIT_MS)
+    assert "date=2021-08-13" in page.url
