@@ -7,6 +7,7 @@ timing from navigation until the claims table is drawn, then reading the server'
 resident memory (``VmRSS`` of the process) once the run has finished.
 
     .venv/bin/python bench/bench_claims_page.py [--claims 150000] [--visits 3] [--root DIR]
+                                                [--db PATH]
 
 ``--root`` runs the app from another checkout (to compare with an older version).
 Target (issue #12): under 2 s per visit; memory after three visits within 100 MB of after
@@ -99,14 +100,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--claims", type=int, default=150_000)
     parser.add_argument("--visits", type=int, default=3)
     parser.add_argument("--root", type=Path, default=ROOT)
-    parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--db", type=Path, help="reuse this database (built if missing)")
     args = parser.parse_args(argv)
     print("load before:", Path("/proc/loadavg").read_text().strip())
     with tempfile.TemporaryDirectory(prefix="controlmap-bench-claims-") as work:
-        db = Path(work) / "claims.db"
-        t0 = time.perf_counter()
-        build_database(db, args.claims)
-        print(f"database of {args.claims:,} claims built in {time.perf_counter() - t0:.1f} s")
+        db = args.db or Path(work) / "claims.db"
+        if not db.exists():
+            t0 = time.perf_counter()
+            build_database(db, args.claims)
+            print(f"database of {args.claims:,} claims built in {time.perf_counter() - t0:.1f} s")
         url, process = start(args.root.resolve(), db)
         try:
             print(f"server started: {rss_mb(process.pid):.0f} MB")

@@ -161,14 +161,15 @@ def legend_html() -> str:
         "says so.</div>"),
         *(['<div class="cm-legend-note">Stale: faded, dotted; the latest report is old.</div>']
           if stale else []),
-        '<div><b class="cm-dot"></b>Place with claims (its own state)</div>',
+        '<div><b class="cm-dot"></b>Place with claims</div>',
         '<div><b class="cm-cap cm-cap-national"></b>Kabul</div>',
         '<div><b class="cm-cap"></b>Provincial capital</div>',
         '<div><b class="cm-city"></b>City abroad</div>',
-        '<div><i class="cm-country"></i>Neighbouring country</div>',
+        '<div><i class="cm-country"></i>Neighbour country</div>',
     ]
     return ('<div class="cm-legend-title">Control</div><table class="cm-legend-table">'
-            + head + "".join(rows) + "</table>" + "".join(marks))
+            + head + "".join(rows) + "</table>" + marks[0] + "".join(marks[1:-5])
+            + '<div class="cm-legend-marks">' + "".join(marks[-5:]) + "</div>")
 
 
 # --------------------------------------------------------------------------- text
@@ -849,7 +850,7 @@ class _Legend(MacroElement):
         <style>
         .leaflet-container { background: {{ this.background }}; font: 13px/1.35 system-ui,
           -apple-system, "Segoe UI", Roboto, sans-serif; }
-        .cm-legend { background: rgba(255,255,255,0.92); padding: 5px 8px; font-size: 12px;
+        .cm-legend { background: rgba(255,255,255,0.9); padding: 4px 7px; font-size: 11px;
           border-radius: 4px;
           box-shadow: 0 1px 4px rgba(0,0,0,0.3); color: #222; }
         .cm-legend-title { font-weight: 600; margin-bottom: 3px; }
@@ -861,6 +862,7 @@ class _Legend(MacroElement):
           transform: translate(-50%, -50%); pointer-events: none;
           text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
         .leaflet-marker-icon.cm-label-icon { pointer-events: none; }
+        .cm-legend-marks { display: grid; grid-template-columns: auto auto; gap: 0 8px; }
         .cm-legend-note { font-size: 11px; color: #444; max-width: 190px; margin: 0 0 3px; }
         .cm-legend-table { border-collapse: collapse; margin-bottom: 3px; }
         .cm-legend-table th { font-weight: 400; font-size: 10.5px; color: #555; padding: 0 2px; }

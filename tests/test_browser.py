@@ -198,7 +198,7 @@ def test_the_base_map_names_neighbours_kabul_and_capitals(page, running_app: str
     assert frame.locator(".cm-cap-label.cm-national").inner_text() == "Kabul"
     legend = frame.locator(".cm-legend").inner_text()
     assert "unconfirmed" in legend
-    assert "Neighbouring country" in legend
+    assert "Neighbour" in legend
 
 
 @pytest.mark.parametrize("width", [1024, 1400])

@@ -270,7 +270,7 @@ def test_the_legend_explains_the_pale_style_of_every_colour() -> None:
             continue
         pale = mapview.province_style(status, False)
         assert f'background:{pale["fillColor"]};opacity:{pale["fillOpacity"]}' in legend
-    for words in ("Kabul", "Provincial capital", "Neighbouring country", "Place with claims"):
+    for words in ("Kabul", "Provincial capital", "Neighbour", "Place with claims"):
         assert words in legend
 
 
