@@ -175,7 +175,7 @@ def test_ingest_escapes_markup_in_the_preview(db: str) -> None:
         "date 2021-08-20\n\nThe Taliban captured Bazarak, the capital of Panjshir province. "
         "<script>alert(1)</script> <img src=x onerror=alert(1)>"
     ).run()
-    [html] = list(at.get("html"))
+    [html] = [h for h in at.get("html") if "cm-document" in h.proto.body]  # not the page CSS
     body = html.proto.body
     assert "<script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
