@@ -1,9 +1,13 @@
 """The map page: who controls each of Afghanistan's 34 provinces, day by day, and why.
 
 Run with ``streamlit run app.py`` (or ``controlmap serve``). The page reads its day from
-``?date=YYYY-MM-DD`` and writes it back, so a view can be shared. Everything it shows comes
-from :mod:`geo.mapview`; the map is a static base (legend, labels) plus the day's layers,
-which streamlit-folium swaps in place when the day changes.
+``?date=YYYY-MM-DD`` and its province from ``?province=AF-KAN`` and writes both back, so a
+view can be shared (and the other pages open on the same day); a bad date is named in a
+warning. Everything it shows comes from :mod:`geo.mapview`; the map is a static base
+(legend, neighbours, labels) whose data are scripts the browser caches, one per data
+version (:class:`geo.mapview.MapAssets`), plus the day's layers, which streamlit-folium
+swaps in place when the day changes. The selected province's evidence is drawn beside the
+map, so a click shows it without scrolling.
 """
 
 from __future__ import annotations

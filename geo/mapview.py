@@ -5,8 +5,10 @@ The page (``app.py``) only arranges widgets; everything it draws comes from here
 * the palette and legend (:data:`COLORS`, :func:`legend_html`), the Leaflet styles of a
   province or place state (:func:`province_style`, :func:`place_style`);
 * the per-day layers (:func:`province_features`, :func:`place_features`,
-  :func:`day_layers`) and the static base map (:func:`base_map`), which holds no state, so
-  a new day repaints only the dynamic layers;
+  :func:`day_layers`) and the static base map (:func:`base_map`: neighbours, capitals,
+  cities and labels placed without collisions, :func:`map_labels`), which holds no state,
+  so a new day repaints only the dynamic layers; in the app its data are cached scripts
+  (:func:`base_data_script`, :func:`preview_script`, :class:`MapAssets`);
 * the summary (:func:`status_counts`, :func:`capitals_held`, :func:`capitals_line`), the
   chart of provinces by status over time (:func:`daily_counts`, :func:`status_chart`);
 * the evidence of a state, one row per claim (:func:`evidence_rows`), with every document
