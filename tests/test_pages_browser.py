@@ -221,3 +221,24 @@ def test_the_map_day_travels_to_the_export_page(browser_page, app_url: str) -> N
     page.locator('[data-testid="stSidebarNav"] a', has_text="Export").click()
     page.get_by_role("button", name="Map of 2021-08-13 (GeoJSON)").wait_for(timeout=WAIT_MS)
     assert "date=2021-08-13" in page.url
+
+
+def test_clicking_a_claims_row_picks_that_claim(browser_page, app_url: str) -> None:
+    page, _guard = browser_page
+    page.goto(f"{app_url}/Claims")
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for(timeout=WAIT_MS)
+    wait_idle(page)
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 18)  # the first row's selection cell
+    picked = page.get_by_role("textbox", name="Claim id (or click a row above)")
+    page.wait_for_function(
+        "() => { const e = Array.from(document.querySelectorAll('input')).find("
+        "i => i.getAttribute('aria-label') === 'Claim id (or click a row above)');"
+        " return e && e.value.length > 0; }", timeout=WAIT_MS)  # fmt: skip
+    claim_id = picked.input_value()
+    assert claim_id
+    button = page.get_by_role("button", name="Reject claim").or_(
+        page.get_by_role("button", name="Restore claim"))
+    button.first.wait_for(timeout=WAIT_MS)
+    assert page.get_by_text(f"Claim {claim_id}", exact=False).count() >= 1
