@@ -1205,6 +1205,7 @@ class _Labels(MacroElement):
         self.provinces = provinces
 
 
+@lru_cache(maxsize=1)
 def label_points() -> tuple[tuple[str, float, float], ...]:
     """Return (name, lat, lon) of a point inside each province, to place its label."""
     out = []
