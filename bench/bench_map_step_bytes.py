@@ -44,8 +44,8 @@ def main(argv: list[str] | None = None) -> None:
             "() => Array.from(document.querySelectorAll('iframe')).some(f => f.contentWindow"
             " && f.contentWindow.cmProvinces && f.contentWindow.cmProvinces.cmDay)",
             timeout=120_000)  # fmt: skip
-        page.wait_for_load_state("networkidle")
-        page.wait_for_timeout(1000)
+        page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=120_000)
+        page.wait_for_timeout(1500)
         first = sum(received)
         steps = []
         slider = page.get_by_role("slider", name="Date")

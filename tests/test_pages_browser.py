@@ -138,6 +138,10 @@ def test_claims_page_shows_the_hostile_quote_as_text(browser_page, app_url: str)
     search.press("Enter")
     page.get_by_text("1 of ", exact=False).wait_for(timeout=WAIT_MS)
     wait_idle(page)
+    box = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 18)  # pick the one row: its quote shows
+    page.get_by_role("button", name="Reject claim").wait_for(timeout=WAIT_MS)
+    wait_idle(page)
     assert_shown_as_text(page)
 
 
