@@ -1,9 +1,13 @@
 """The map page: who controls each of Afghanistan's 34 provinces, day by day, and why.
 
 Run with ``streamlit run app.py`` (or ``controlmap serve``). The page reads its day from
-``?date=YYYY-MM-DD`` and writes it back, so a view can be shared. Everything it shows comes
-from :mod:`geo.mapview`; the map is a static base (legend, labels) plus the day's layers,
-which streamlit-folium swaps in place when the day changes.
+``?date=YYYY-MM-DD`` and its province from ``?province=AF-KAN`` and writes both back, so a
+view can be shared (and the other pages open on the same day); a bad date is named in a
+warning. Everything it shows comes from :mod:`geo.mapview`; the map is a static base
+(legend, neighbours, labels) whose data are scripts the browser caches, one per data
+version (:class:`geo.mapview.MapAssets`), plus the day's layers, which streamlit-folium
+swaps in place when the day changes. The selected province's evidence is drawn beside the
+map, so a click shows it without scrolling.
 """
 
 from __future__ import annotations
@@ -13,11 +17,10 @@ import datetime as dt
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import mapview, settings
-from geo.appstate import claim_span, page_setup, run_page, show_error
+from geo import mapview, settings, store
+from geo.appstate import claim_span, page_setup, remember_query_param, run_page, show_error
 from geo.errors import ControlmapError
 from geo.model import ControlModel
-from geo.records import STATUSES
 
 DAY = "map_day"
 PLAYING = "map_playing"
@@ -25,8 +28,11 @@ PLAY_MODE = "map_play_mode"
 SELECTED = "map_selected"
 CLICKS = "map_clicks"
 URL_DAY = "map_url_day"
+URL_PROVINCE = "map_url_province"
+DATE_WARNING = "map_date_warning"
 PLAY_SECONDS = 1.0
 MAP_HEIGHT = 560
+EVIDENCE_HEIGHT = 380
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -37,23 +43,70 @@ def chart_spec(db: str, version: str, _model: ControlModel) -> dict:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def preview(db: str, version: str, _model: ControlModel) -> dict:
-    """Return the whole period's province styles, for the instant slider preview."""
-    return mapview.preview_data(_model)
+def map_assets(db: str, version: str, base_path: str, _model: ControlModel) -> list[str]:
+    """Return the URLs of the map's data scripts: the base (shapes, neighbours, labels) and
+    the whole period's styles of this data version. Written once per version and cached by
+    the browser, so a slider step sends only the day's layers."""
+    assets = mapview.app_assets(base_path)
+    return [assets.put("base", mapview.base_data_script()),
+            assets.put("preview", mapview.preview_script(mapview.preview_data(_model)))]
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def documents_index(db: str, version: str) -> dict[str, dict]:
+    """Return each stored document's name, URL, outlet, title and date, by document name."""
+    with store.open_db(db).connect() as conn:
+        return {d["name"]: {k: d.get(k) for k in ("name", "url", "outlet", "title", "published")}
+                for d in reversed(store.load_documents(conn))}  # fmt: skip
 
 
 def sync_day_with_url(span: tuple[dt.date, dt.date]) -> None:
-    """Take the day from ``?date=`` on first load or when the URL changed since we wrote it."""
+    """Take the day from ``?date=`` on first load or when the URL changed since we wrote it.
+
+    A value that is not a date, or lies outside the data, is named in a warning and the
+    nearest day is shown.
+    """
     value = st.query_params.get("date")
     if DAY not in st.session_state or (value and value != st.session_state.get(URL_DAY)):
         st.session_state[DAY] = mapview.parse_day(value, span)
+        problem = mapview.day_problem(value, span)
+        if problem:
+            st.session_state[DATE_WARNING] = problem
     st.session_state[DAY] = min(max(st.session_state[DAY], span[0]), span[1])
+    if st.session_state.get(DATE_WARNING):
+        st.warning(mapview.escape_markdown(st.session_state.pop(DATE_WARNING)))
+
+
+def sync_province_with_url(model: ControlModel) -> None:
+    """Select the province named by ``?province=`` (an ISO code) on first load."""
+    value = (st.query_params.get("province") or "").strip().upper()
+    if value and value != st.session_state.get(URL_PROVINCE):
+        st.session_state[URL_PROVINCE] = value
+        if value in model.provinces:
+            st.session_state[SELECTED] = ("province", value)
+        else:
+            st.warning(f"No province has the code {value!r} (use one like AF-KAB): none is "
+                       "selected.")  # fmt: skip
+
+
+def write_province_to_url() -> None:
+    """Put the selected province in the URL (``?province=``), or take it out."""
+    selected = st.session_state.get(SELECTED)
+    iso = selected[1] if selected and selected[0] == "province" else None
+    if iso:
+        st.session_state[URL_PROVINCE] = iso
+        if st.query_params.get("province") != iso:
+            st.query_params["province"] = iso
+    elif "province" in st.query_params:
+        del st.query_params["province"]
+    remember_query_param("province", iso)
 
 
 def write_day_to_url(day: dt.date) -> None:
     """Put the chosen day in the URL so the view can be shared."""
     text = day.isoformat()
     st.session_state[URL_DAY] = text
+    remember_query_param("date", text)
     if st.query_params.get("date") != text:
         st.query_params["date"] = text
 
@@ -119,8 +172,9 @@ def select_from_click(returned: dict | None) -> None:
 
 def draw_map(db: str, model: ControlModel, day: dt.date, show_places: bool, tiles: str) -> None:
     """Draw the map of ``day``; a click selects a province or place for the evidence."""
-    base = mapview.base_map(tiles=tiles, base_path=st.get_option("server.baseUrlPath") or "",
-                            preview=preview(db, model.version, model))
+    base_path = st.get_option("server.baseUrlPath") or ""
+    base = mapview.base_map(tiles=tiles, base_path=base_path,
+                            assets=map_assets(db, model.version, base_path, model))
     returned = st_folium(
         base,
         key="control_map",
@@ -132,20 +186,16 @@ def draw_map(db: str, model: ControlModel, day: dt.date, show_places: bool, tile
     select_from_click(returned)
 
 
-def summary(model: ControlModel, day: dt.date, spec: dict) -> None:
-    """Draw the provinces-by-status summary and the chart of the whole period."""
+def summary(model: ControlModel, day: dt.date) -> None:
+    """Draw the day's headline and the provinces by status (full labels, no truncation)."""
     states = model.states_on(day)
-    counts = mapview.status_counts(states)
     st.subheader(day.strftime("%A %d %B %Y"))
     st.markdown(f"**{mapview.capitals_line(states)}**")
-    top, bottom = st.columns(3), st.columns(3)
-    for col, status in zip([*top, *bottom], STATUSES, strict=False):
-        col.metric(mapview.LABELS[status], counts[status],
-                   help=f"Provinces whose state is {status} on this day, of {len(states)}")
-    unconfirmed = mapview.unconfirmed_count(states)
-    if unconfirmed:
-        st.caption(f"{unconfirmed} of these states rest on one side's word only "
-                   "(paler, dashed on the map).")  # fmt: skip
+    st.html(mapview.counts_html(mapview.status_counts(states), mapview.unconfirmed_count(states)))
+
+
+def chart(spec: dict, day: dt.date) -> None:
+    """Draw the chart of provinces by status over the whole period, full width."""
     st.vega_lite_chart(mapview.chart_spec_on(spec, day), width="stretch")
     st.caption("Provinces by status over the whole period; the black line is the chosen day.")
 
@@ -170,19 +220,22 @@ def evidence_picker(model: ControlModel) -> tuple[str, str] | None:
 
 
 def show_claim(row: dict) -> None:
-    """Show one claim: its quote as plain text, then its details and source."""
+    """Show one claim: its source line, its quote as plain text, then its details."""
     with st.container(border=True):
+        if row.get("origin_mark"):
+            st.markdown(f":violet-badge[{mapview.escape_markdown(row['origin_mark'])}]")
+        st.markdown(mapview.source_markdown(row))
         st.text(f"“{row['quote']}”")
-        st.caption(mapview.evidence_caption(row) + "  \n" + mapview.source_markdown(row))
+        st.caption(mapview.evidence_caption(row), help=mapview.CONFIDENCE_HELP)
 
 
-def evidence(model: ControlModel, day: dt.date) -> None:
-    """Draw the evidence of the selected province or place on ``day``."""
-    st.subheader("Evidence")
+def evidence(db: str, model: ControlModel, day: dt.date) -> None:
+    """Draw the evidence of the selected province or place on ``day`` (beside the map)."""
     selected = evidence_picker(model)
+    write_province_to_url()
     if not selected:
-        st.caption("Each colour comes from quotes in the reports: select a province to read "
-                   "them, with the claims that lost.")  # fmt: skip
+        st.caption("Each colour comes from quotes in the reports: click a province to read "
+                   "them here, with the claims that lost.")  # fmt: skip
         return
     kind, key = selected
     if kind == "province" and key in model.provinces:
@@ -195,18 +248,17 @@ def evidence(model: ControlModel, day: dt.date) -> None:
         return
     st.markdown(f"**{mapview.escape_markdown(name)}** on {day.isoformat()}: "
                 f"**{mapview.status_label(state)}** since {mapview.since_label(state)}, "
-                f"confidence {state.confidence:.2f}")  # fmt: skip
-    rows = mapview.evidence_rows(state)
+                f"confidence {state.confidence:.2f}", help=mapview.CONFIDENCE_HELP)  # fmt: skip
+    rows = mapview.evidence_rows(state, documents_index(db, model.version))
     supporting = [r for r in rows if r["role"] == "supporting"]
     contrary = [r for r in rows if r["role"] == "contrary"]
     if not rows:
         st.info("No report mentions this place up to this day.")
-    left, right = st.columns(2)
-    with left:
+        return
+    with st.container(height=EVIDENCE_HEIGHT, border=False, key="map_evidence"):
         st.markdown(f"**Supporting evidence** ({len(supporting)})")
         for row in supporting:
             show_claim(row)
-    with right:
         st.markdown(f"**Contrary evidence, outweighed** ({len(contrary)})")
         if not contrary:
             st.caption("None: no claim on the deciding days pointed the other way.")
@@ -227,21 +279,26 @@ def layer_options() -> tuple[bool, str]:
 
 def map_body(db: str, model: ControlModel, span: tuple[dt.date, dt.date],
              show_places: bool, tiles: str) -> None:
-    """Draw everything that depends on the day (rerun alone when the day changes)."""
+    """Draw everything that depends on the day (rerun alone when the day changes).
+
+    The evidence of the selected province sits beside the map, so a click on a province
+    shows its quotes without scrolling; the chart spans the page under both.
+    """
     if st.session_state.get(PLAYING, False) != st.session_state.get(PLAY_MODE, False):
         st.rerun(scope="app")  # start or stop the timer that plays the days
     advance_if_playing(span)
     day = controls(model, span)
     write_day_to_url(day)
-    left, right = st.columns([2.6, 1], gap="medium")
+    left, right = st.columns([2.1, 1.2], gap="medium")
     with left:
         try:
             draw_map(db, model, day, show_places, tiles)
         except ControlmapError as err:
             show_error(err)
     with right:
-        summary(model, day, chart_spec(db, model.version, model))
-    evidence(model, day)
+        summary(model, day)
+        evidence(db, model, day)
+    chart(chart_spec(db, model.version, model), day)
 
 
 def main() -> None:
@@ -258,6 +315,7 @@ def main() -> None:
                f"{span[1]:%d %b %Y}. Colours follow the claims; hover for details, click "
                "for the quotes.")  # fmt: skip
     sync_day_with_url(span)
+    sync_province_with_url(model)
     show_places, tiles = layer_options()
     playing = st.session_state[PLAY_MODE] = st.session_state.get(PLAYING, False)
     body = st.fragment(run_every=PLAY_SECONDS if playing else None)(map_body)

@@ -16,6 +16,7 @@ import streamlit as st
 from geo import databases, settings, store
 from geo.errors import ControlmapError
 from geo.model import ControlModel, load_model
+from geo.resources import app_path
 from geo.textsafe import escape_markdown, install_log_masking, mask_secrets
 
 DB_KEY = "controlmap_db"  # the chosen database's name (plain state: it outlives pages)
@@ -99,15 +100,71 @@ def cached_model(db: str, version: str) -> ControlModel:
     return load_model(db)
 
 
+#: The query parameters that travel from page to page (the chosen day and province).
+CARRIED_PARAMS: tuple[str, ...] = ("date", "province")
+_CARRIED_KEY = "controlmap_carried_params"
+
+
+def carry_query_params() -> None:
+    """Keep ``?date=`` and ``?province=`` across pages and reruns.
+
+    A value in the URL is remembered for the session; a page opened without it (a click
+    in the sidebar drops the query string) gets the remembered value back in its URL, so
+    the Export page opens on the day the map showed.
+    """
+    carried = st.session_state.setdefault(_CARRIED_KEY, {})
+    for name in CARRIED_PARAMS:
+        value = st.query_params.get(name)
+        if value:
+            carried[name] = value
+        elif carried.get(name):
+            st.query_params[name] = carried[name]
+
+
+def remember_query_param(name: str, value: str | None) -> None:
+    """Record a page's own choice of a carried parameter (None forgets it)."""
+    carried = st.session_state.setdefault(_CARRIED_KEY, {})
+    if value:
+        carried[name] = value
+    else:
+        carried.pop(name, None)
+
+
 def page_setup(title: str) -> tuple[str, ControlModel] | None:
     """Set the page up: title, database choice, first start; return (db, model) or None.
 
     Errors are shown on the page (never a traceback) and None is returned.
     """
     st.set_page_config(page_title=f"controlmap · {title}", layout="wide")
+    page_style()
+    carry_query_params()
     try:
         db = databases.require_existing(chosen_database())
         return db, cached_model(db, database_version(db))
+    except ControlmapError as err:
+        show_error(err)
+        return None
+
+
+STYLE_PATH = app_path("static", "app.css")
+
+
+def page_style() -> None:
+    """Add the app's CSS (labels that wrap instead of being cut short) to the page."""
+    st.html(f"<style>{STYLE_PATH.read_text(encoding='utf-8')}</style>")
+
+
+def page_database(title: str) -> str | None:
+    """Set a page up like :func:`page_setup` without building the control model.
+
+    For pages that only query the database (Claims): their cost does not include the
+    model's. Returns the database, or None after showing the error.
+    """
+    st.set_page_config(page_title=f"controlmap · {title}", layout="wide")
+    page_style()
+    carry_query_params()
+    try:
+        return databases.require_existing(chosen_database())
     except ControlmapError as err:
         show_error(err)
         return None

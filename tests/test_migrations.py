@@ -23,6 +23,7 @@ from geo import migrations, store
 from geo.cli import app
 from geo.errors import StoreError
 from geo.ingest import ingest_paths
+from geo.records import content_hash_of
 
 PROJECT = Path(__file__).resolve().parent.parent
 SCHEMA_V1 = Path(__file__).resolve().parent / "schema_v1"
@@ -148,8 +149,11 @@ def test_db_upgrade_brings_a_version_1_database_and_its_rows_up_to_date(db_url: 
         assert store.load_claims(conn) == []  # still rejected
         assert store.schema_state(conn).legacy_version is None
         version = conn.execute(sa.text("SELECT value FROM meta")).scalar()
-    assert version == "2"
+    assert version == "3"
     assert (doc["name"], doc["url"], doc["outlet"], doc["story_id"]) == ("old.txt", "", "", None)
+    with engine.connect() as conn:  # 0003 recomputed the hash over the normalised text
+        text = store.load_document(conn, doc["doc_id"])["text"]
+    assert doc["content_hash"] == content_hash_of(text)
     assert doc["ingested_at"] == dt.datetime(2021, 8, 2, 10, 30, tzinfo=dt.UTC)
     assert edit["created_at"] == dt.datetime(2021, 8, 3, 8, 0, tzinfo=dt.UTC)
     report = ingest_paths(engine, [DEMO / "2021-07-04_panjwai.txt"])

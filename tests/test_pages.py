@@ -15,7 +15,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from geo import settings, store
+from geo import review, settings, store
 from geo.ingest import ingest_paths
 from geo.textsafe import escape_markdown
 
@@ -116,6 +116,28 @@ def test_ingest_previews_commits_and_refuses_a_second_commit(db: str) -> None:
     assert counts(db) == after
 
 
+def test_ingest_paste_keeps_the_url_and_outlet_given_in_the_form(db: str) -> None:
+    at = page("1_Ingest.py").run()
+    at.text_area(key="ingest_text").input(ZARANJ).run()
+    at.text_input(key="ingest_url").input("https://news.example.org/zaranj").run()
+    at.button(key="ingest_commit_text").click().run()
+    assert not at.error, messages(at.error)
+    with store.open_db(db).connect() as conn:
+        [doc] = [d for d in store.load_documents(conn) if d["url"]]
+    assert (doc["url"], doc["outlet"]) == ("https://news.example.org/zaranj", "news.example.org")
+
+
+def test_ingest_paste_refuses_a_url_that_is_not_http(db: str) -> None:
+    before = counts(db)
+    at = page("1_Ingest.py").run()
+    at.text_area(key="ingest_text").input(ZARANJ).run()
+    at.text_input(key="ingest_url").input("javascript:alert(1)").run()
+    at.text_input(key="ingest_outlet").input("Kabul Times").run()
+    assert "is not a web address" in messages(at.error)
+    assert not _has_key(at, "ingest_commit_text")
+    assert counts(db) == before
+
+
 def test_ingest_previews_what_the_commit_stores_under_the_learned_engine(db: str) -> None:
     timeline = ("date 2021-08-14\n\nTimeline\n\nAug. 13: The Taliban said they had seized "
                 "Kandahar, capital of Kandahar province; Herat, capital of Herat province; and "
@@ -162,7 +184,7 @@ def test_ingest_escapes_markup_in_the_preview(db: str) -> None:
         "date 2021-08-20\n\nThe Taliban captured Bazarak, the capital of Panjshir province. "
         "<script>alert(1)</script> <img src=x onerror=alert(1)>"
     ).run()
-    [html] = list(at.get("html"))
+    [html] = [h for h in at.get("html") if "cm-document" in h.proto.body]  # not the page CSS
     body = html.proto.body
     assert "<script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
@@ -208,7 +230,7 @@ def test_claims_reject_then_restore_changes_the_effective_claims(db: str) -> Non
         active = store.load_claims(conn)
     target = active[0].claim_id
     at = page("2_Claims.py").run()
-    at.selectbox(key="claims_selected").set_value(target).run()
+    at.text_input(key="claims_picked").input(target).run()
     at.text_input(key="claims_review_note").input("duplicate report").run()
     at.button(key="claims_reject").click().run()
     assert not at.exception
@@ -221,9 +243,9 @@ def test_claims_reject_then_restore_changes_the_effective_claims(db: str) -> Non
     history = at.dataframe[-1].value
     assert history.iloc[0][["action", "claim_id", "note"]].tolist() == [
         "reject", target, "duplicate report"]
-    # rejected claims are hidden by the default status filter; show them to restore
-    at.multiselect(key="claims_statuses").set_value(["rejected"]).run()
-    at.selectbox(key="claims_selected").set_value(target).run()
+    # the rejected claim stays on the page, marked rejected, with a Restore button
+    assert not _has_key(at, "claims_reject")
+    assert any("rejected" in m.value for m in at.markdown if target in m.value)
     at.button(key="claims_restore").click().run()
     assert f"Restored claim {target}" in messages(at.success)
     with store.open_db(db).connect() as conn:
@@ -245,7 +267,7 @@ def test_claims_add_a_manual_claim_with_the_editor_as_author(db: str) -> None:
     at = page("2_Claims.py").run()
     at.sidebar.text_input(key="controlmap_editor").input("ana").run()
     at.selectbox(key="manual_province").set_value("AF-PAN").run()
-    at.selectbox(key="manual_place").set_value("prov:AF-PAN").run()
+    at.selectbox(key=review.place_picker_key("AF-PAN", "")).set_value("prov:AF-PAN").run()
     at.date_input(key="manual_date").set_value(dt.date(2021, 9, 6)).run()
     at.selectbox(key="manual_kind").set_value("captured").run()
     at.text_area(key="manual_quote").input("Panjshir fell to the Taliban.").run()
@@ -259,6 +281,47 @@ def test_claims_add_a_manual_claim_with_the_editor_as_author(db: str) -> None:
         "AF-PAN", "ana", "checked with two sources", "active")
     history = at.dataframe[-1].value
     assert history.iloc[0][["action", "author"]].tolist() == ["add", "ana"]
+
+
+def test_claims_a_manual_claim_on_a_searched_district_is_filed_on_that_district(db: str) -> None:
+    at = page("2_Claims.py").run()
+    at.sidebar.text_input(key="controlmap_editor").input("ana").run()
+    at.selectbox(key="manual_province").set_value("AF-HEL").run()
+    at.text_input(key="manual_query").input("Nad Ali").run()
+    picked = at.selectbox(key=review.place_picker_key("AF-HEL", "Nad Ali")).value
+    assert picked != "prov:AF-HEL"  # the hit, not the whole province, is what is filed
+    assert "Nad" in messages(at.caption)
+    at.date_input(key="manual_date").set_value(dt.date(2021, 8, 1)).run()
+    at.text_area(key="manual_quote").input("Nad Ali fell.").run()
+    at.text_input(key="manual_note").input("two sources").run()
+    at.button(key="manual_add").click().run()
+    assert not at.error, messages(at.error)
+    [manual] = [r for r in claim_rows(db) if r["origin"] == "manual"]
+    assert (manual["place_id"], manual["province_iso"]) == (picked, "AF-HEL")
+    assert "Nad" in manual["place"]
+    assert manual["geo_precision"] == 1
+
+
+def test_claims_page_picks_a_claim_by_id_and_names_an_unknown_id(db: str) -> None:
+    at = page("2_Claims.py").run()
+    at.text_input(key="claims_picked").input("no-such-claim").run()
+    assert "no-such-claim" in messages(at.warning)
+    target = claim_rows(db)[3]["claim_id"]
+    at.text_input(key="claims_picked").input(target).run()
+    assert any(target in m.value for m in at.markdown)
+    assert _has_key(at, "claims_reject")
+
+
+def test_claims_page_shows_one_page_of_rows_and_pages_on(db: str) -> None:
+    at = page("2_Claims.py").run()
+    total = len(claim_rows(db))
+    first = at.dataframe[0].value
+    assert len(first) == min(50, total)
+    assert f"{total:,} of {total:,} claims match" in messages(at.caption)
+    if total > 50:
+        at.number_input(key="claims_page").set_value(2).run()
+        second = at.dataframe[0].value
+        assert set(first["claim_id"]).isdisjoint(second["claim_id"])
 
 
 def test_claims_a_manual_claim_without_quote_shows_an_error(db: str) -> None:

@@ -138,6 +138,10 @@ def test_claims_page_shows_the_hostile_quote_as_text(browser_page, app_url: str)
     search.press("Enter")
     page.get_by_text("1 of ", exact=False).wait_for(timeout=WAIT_MS)
     wait_idle(page)
+    box = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 18)  # pick the one row: its quote shows
+    page.get_by_role("button", name="Reject claim").wait_for(timeout=WAIT_MS)
+    wait_idle(page)
     assert_shown_as_text(page)
 
 
@@ -185,3 +189,60 @@ def test_map_evidence_of_panjshir_shows_the_quote_as_text(browser_page, app_url:
     wait_idle(page)
     assert_shown_as_text(page)
 
+
+
+TRUNCATED_JS = """() => Array.from(document.querySelectorAll(
+    'button p, button span, [data-testid="stMetricLabel"] *, [data-testid="stWidgetLabel"] p,'
+    + ' [data-baseweb="tag"] span'))
+    .filter(e => e.offsetParent !== null && e.clientWidth > 0
+                 && e.scrollWidth > e.clientWidth + 1)
+    .map(e => e.innerText.slice(0, 40))"""
+
+
+@pytest.mark.parametrize("width", [1024, 1400])
+@pytest.mark.parametrize("name", ["Ingest", "Claims", "Gazetteer", "Export"])
+def test_no_label_on_a_page_is_cut_short(browser_page, app_url: str, name: str,
+                                         width: int) -> None:
+    page, _guard = browser_page
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{app_url}/{name}")
+    page.get_by_role("heading", level=1).first.wait_for(timeout=WAIT_MS)
+    wait_idle(page)
+    if name == "Claims":  # a filter pill must read in full
+        page.get_by_role("combobox").first.click()
+        page.keyboard.type("Badakhshan")
+        page.keyboard.press("Enter")
+        page.keyboard.press("Escape")
+        wait_idle(page)
+    assert page.evaluate(TRUNCATED_JS) == []
+
+
+def test_the_map_day_travels_to_the_export_page(browser_page, app_url: str) -> None:
+    page, _guard = browser_page
+    page.goto(f"{app_url}/?date=2021-08-13")
+    page.get_by_text("Friday 13 August 2021").wait_for(timeout=WAIT_MS)
+    wait_idle(page)
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Export").click()
+    page.get_by_role("button", name="Map of 2021-08-13 (GeoJSON)").wait_for(timeout=WAIT_MS)
+    assert "date=2021-08-13" in page.url
+
+
+def test_clicking_a_claims_row_picks_that_claim(browser_page, app_url: str) -> None:
+    page, _guard = browser_page
+    page.goto(f"{app_url}/Claims")
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for(timeout=WAIT_MS)
+    wait_idle(page)
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 18)  # the first row's selection cell
+    picked = page.get_by_role("textbox", name="Claim id (or click a row above)")
+    page.wait_for_function(
+        "() => { const e = Array.from(document.querySelectorAll('input')).find("
+        "i => i.getAttribute('aria-label') === 'Claim id (or click a row above)');"
+        " return e && e.value.length > 0; }", timeout=WAIT_MS)  # fmt: skip
+    claim_id = picked.input_value()
+    assert claim_id
+    button = page.get_by_role("button", name="Reject claim").or_(
+        page.get_by_role("button", name="Restore claim"))
+    button.first.wait_for(timeout=WAIT_MS)
+    assert page.get_by_text(f"Claim {claim_id}", exact=False).count() >= 1

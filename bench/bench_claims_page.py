@@ -1,0 +1,134 @@
+"""The Claims page at scale: seconds per visit and the server's memory after each visit.
+
+Builds a SQLite file of N synthetic claims (``bench_snapshot.synthetic_claims`` through
+``store.save_claims_bulk``; default 150,000), starts ``streamlit run app.py`` on it, and
+visits ``/Claims`` three times in headless Chromium (a new browser session each time),
+timing from navigation until the claims table is drawn, then reading the server's
+resident memory (``VmRSS`` of the process) once the run has finished.
+
+    .venv/bin/python bench/bench_claims_page.py [--claims 150000] [--visits 3] [--root DIR]
+                                                [--db PATH]
+
+``--root`` runs the app from another checkout (to compare with an older version).
+Target (issue #12): under 2 s per visit; memory after three visits within 100 MB of after
+one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from browser_support import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+from geo import store  # noqa: E402
+
+TABLE = '[data-testid="stDataFrame"]'
+
+
+def build_database(path: Path, n: int) -> None:
+    """Write ``n`` synthetic claims into a new SQLite file at ``path``."""
+    from bench_snapshot import synthetic_claims
+
+    with store.open_db(str(path)).begin() as conn:
+        store.save_claims_bulk(conn, synthetic_claims(n))
+    store.close_db(str(path))
+
+
+def rss_mb(pid: int) -> float:
+    """Return the resident memory of process ``pid`` in MB (from /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def start(root: Path, db: Path) -> tuple[str, subprocess.Popen]:
+    """Start the app of ``root`` on ``db``; return its URL and process once it answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "CONTROLMAP_DB": str(db)}
+    cmd = [sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.port",
+           str(port), "--server.headless", "true", "--server.fileWatcherType", "none",
+           "--browser.gatherUsageStats", "false"]  # fmt: skip
+    process = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)  # fmt: skip
+    url = f"http://localhost:{port}"
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                return url, process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("the app did not start")
+
+
+def visit(browser, url: str, timeout_s: float) -> float:
+    """Open the Claims page in a new session; return the seconds until its table shows."""
+    context = browser.new_context(viewport={"width": 1400, "height": 950})
+    page = context.new_page()
+    t0 = time.perf_counter()
+    page.goto(f"{url}/Claims")
+    page.wait_for_selector(TABLE, timeout=timeout_s * 1000)
+    elapsed = time.perf_counter() - t0
+    # Wait for the run to end (the status widget goes away) before reading the memory.
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                           timeout=timeout_s * 1000)  # fmt: skip
+    context.close()
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Build the database, visit the page, print one line per visit and the summary."""
+    from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--claims", type=int, default=150_000)
+    parser.add_argument("--visits", type=int, default=3)
+    parser.add_argument("--root", type=Path, default=ROOT)
+    parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--db", type=Path, help="reuse this database (built if missing)")
+    args = parser.parse_args(argv)
+    print("load before:", Path("/proc/loadavg").read_text().strip())
+    with tempfile.TemporaryDirectory(prefix="controlmap-bench-claims-") as work:
+        db = args.db or Path(work) / "claims.db"
+        if not db.exists():
+            t0 = time.perf_counter()
+            build_database(db, args.claims)
+            print(f"database of {args.claims:,} claims built in {time.perf_counter() - t0:.1f} s")
+        url, process = start(args.root.resolve(), db)
+        try:
+            print(f"server started: {rss_mb(process.pid):.0f} MB")
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+                memory = []
+                for k in range(1, args.visits + 1):
+                    seconds = visit(browser, url, args.timeout)
+                    time.sleep(1.0)
+                    memory.append(rss_mb(process.pid))
+                    print(f"visit {k}: {seconds:.2f} s, server memory {memory[-1]:.0f} MB")
+                browser.close()
+            print(f"memory after visit {args.visits} - after visit 1: "
+                  f"{memory[-1] - memory[0]:+.0f} MB")  # fmt: skip
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    print("load after:", Path("/proc/loadavg").read_text().strip())
+
+
+if __name__ == "__main__":
+    main()
