@@ -62,33 +62,63 @@ class CueLexicon:
             raise LexiconError(f"cannot read the cue lexicon {path}: {err}",
                                "restore data/lexicon/cues.json from the repository") from err
 
+    def spots(self, text: str, classes: Sequence[str]) -> Spots:
+        """Return where each of ``classes`` matches in ``text``: the text read once, for
+        several of the questions below."""
+        found = {}
+        for name in classes:
+            matches = [m.span() for m in self._patterns[name].finditer(text)]
+            if matches:
+                found[name] = matches
+        return Spots(len(text), tuple(classes), found)
+
     def nearest(self, text: str, classes: Sequence[str], *, from_end: bool) -> str | None:
         """Return the class among ``classes`` whose match stands nearest the end (or the
         start) of ``text``, or None."""
-        best: tuple[int, str] | None = None
-        for name in classes:
-            spots = list(self._patterns[name].finditer(text))
-            if not spots:
-                continue
-            pos = len(text) - spots[-1].end() if from_end else spots[0].start()
-            if best is None or pos < best[0]:
-                best = (pos, name)
-        return best[1] if best else None
+        return self.spots(text, classes).nearest(from_end=from_end)
 
     def first_match(self, text: str, classes: Sequence[str]) -> int | None:
         """Return the offset of the first match of any of ``classes`` in ``text``."""
-        spots = [m.start() for n in classes if (m := self._patterns[n].search(text))]
-        return min(spots) if spots else None
+        return self.spots(text, classes).first()
 
     def last_match(self, text: str, classes: Sequence[str]) -> int | None:
         """Return the offset of the last match of any of ``classes`` in ``text``."""
-        spots = [list(self._patterns[n].finditer(text))[-1].start() for n in classes
-                 if self._patterns[n].search(text)]
-        return max(spots) if spots else None
+        return self.spots(text, classes).last()
 
     def classes_in(self, text: str) -> set[str]:
         """Return the names of the cue classes that occur in ``text``."""
         return {name for name, p in self._patterns.items() if p.search(text)}
+
+
+@dataclass(frozen=True, slots=True)
+class Spots:
+    """Where some cue classes match in one text: ``found`` maps each class that matches
+    to its (start, end) spans, in text order."""
+
+    length: int
+    classes: tuple[str, ...]
+    found: dict[str, list[tuple[int, int]]]
+
+    def nearest(self, *, from_end: bool, among: Sequence[str] | None = None) -> str | None:
+        """Return the class (of ``among``, default all) whose match stands nearest the end
+        (or the start) of the text; the first in order of equals."""
+        best: tuple[int, str] | None = None
+        for name in among or self.classes:
+            spans = self.found.get(name)
+            if not spans:
+                continue
+            pos = self.length - spans[-1][1] if from_end else spans[0][0]
+            if best is None or pos < best[0]:
+                best = (pos, name)
+        return best[1] if best else None
+
+    def first(self) -> int | None:
+        """Return the offset of the first match of any class."""
+        return min((spans[0][0] for spans in self.found.values()), default=None)
+
+    def last(self) -> int | None:
+        """Return the offset of the last match of any class."""
+        return max((spans[-1][0] for spans in self.found.values()), default=None)
 
 
 @dataclass(slots=True)
@@ -232,12 +262,15 @@ def _governing(text: str, s: int, e: int, run: list[Mention], cands: list[Candid
     others = [m for m in mentions if m.province_iso and (lo <= m.start < run[0].start
                                                          or run[-1].end <= m.start < hi)
               and m not in run]
-    nearest_left = lexicon.nearest(left, _DECIDING, from_end=True)
-    nearest_right = lexicon.nearest(right[:90], _DECIDING, from_end=False)
+    # each side read once for all its questions
+    left_deciding = lexicon.spots(left, _DECIDING)
+    right_deciding = lexicon.spots(right[:90], _DECIDING)
+    nearest_left = left_deciding.nearest(from_end=True)
+    nearest_right = right_deciding.nearest(from_end=False)
     side_left = lexicon.nearest(left, _SIDES, from_end=True)
     side_right = lexicon.nearest(right[:60], _SIDES, from_end=False)
-    right_cue = lexicon.first_match(right[:90], _DECIDING)
-    left_cue = lexicon.last_match(left, _DECIDING)
+    right_cue = right_deciding.first()
+    left_cue = left_deciding.last()
     between_right = right_cue is not None and any(
         run[-1].end <= m.start < run[-1].end + right_cue for m in others)
     between_left = left_cue is not None and any(
