@@ -30,6 +30,8 @@ Polarity = Literal["taliban", "government", "contested"]
 POLARITIES: tuple[Polarity, ...] = get_args(Polarity)
 
 _WORD = re.compile(r"[a-z][a-z'’-]+")
+#: Where a cue may start: every class pattern opens with this look-behind.
+_WORD_START = re.compile(r"(?<![\w-])")
 #: Where a cue class is looked for, relative to the candidate's place.
 _NEAR = 70
 
@@ -46,10 +48,28 @@ class CueLexicon:
 
     def __init__(self, classes: dict[str, list[str]]) -> None:
         self.names = tuple(classes)
-        self._patterns = {
-            name: re.compile(r"(?<![\w-])(?:" + "|".join(ps) + r")(?![\w])", re.IGNORECASE)
-            for name, ps in classes.items()
-        }
+        self._sources = {name: "|".join(ps) for name, ps in classes.items()}
+        self._patterns = {name: self._compile([name]) for name in classes}
+        self._any: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+    def _compile(self, names: Sequence[str]) -> re.Pattern[str]:
+        alternatives = "|".join(self._sources[n] for n in names)
+        return re.compile(r"(?<![\w-])(?:" + alternatives + r")(?![\w])", re.IGNORECASE)
+
+    def _union(self, classes: Sequence[str]) -> re.Pattern[str]:
+        """Return one pattern of all the alternatives of ``classes``: it matches wherever
+        any of them does (a class matching at an offset makes the union match there), so
+        one pass over a text says where the classes can match at all."""
+        key = tuple(classes)
+        if key not in self._any:
+            self._any[key] = self._compile(key)
+        return self._any[key]
+
+    def _offsets(self, text: str, classes: Sequence[str]) -> list[int]:
+        """Return the offsets of ``text`` where one of ``classes`` may match: where a word
+        may start inside a match of their union."""
+        return [m.start() for s, e in (u.span() for u in self._union(classes).finditer(text))
+                for m in _WORD_START.finditer(text, s, e) if m.start() < e]
 
     @classmethod
     def load(cls, path: Path | None = None) -> CueLexicon:
@@ -65,9 +85,17 @@ class CueLexicon:
     def spots(self, text: str, classes: Sequence[str]) -> Spots:
         """Return where each of ``classes`` matches in ``text``: the text read once, for
         several of the questions below."""
-        found = {}
+        found: dict[str, list[tuple[int, int]]] = {}
+        # A class can only match where the union of the classes matches (at the start of
+        # one of its matches or inside one), and only where a word may start: trying each
+        # class at those few offsets gives what scanning the text once per class gives.
+        offsets = self._offsets(text, classes)
         for name in classes:
-            matches = [m.span() for m in self._patterns[name].finditer(text)]
+            pattern, matches, edge = self._patterns[name], [], 0
+            for offset in offsets:
+                if offset >= edge and (m := pattern.match(text, offset)):
+                    matches.append(m.span())
+                    edge = max(m.end(), offset + 1)
             if matches:
                 found[name] = matches
         return Spots(len(text), tuple(classes), found)
@@ -87,7 +115,9 @@ class CueLexicon:
 
     def classes_in(self, text: str) -> set[str]:
         """Return the names of the cue classes that occur in ``text``."""
-        return {name for name, p in self._patterns.items() if p.search(text)}
+        offsets = self._offsets(text, self.names)
+        return {name for name, p in self._patterns.items()
+                if any(p.match(text, offset) for offset in offsets)}
 
 
 @dataclass(frozen=True, slots=True)
