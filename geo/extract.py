@@ -343,12 +343,23 @@ def _actor_in(fragment: str, *, last: bool) -> str | None:
     hits = []
     for actor, pattern in _ACTOR_RE:
         hits += [(m.start(), m.end(), actor) for m in pattern.finditer(fragment)]
-    hits = [h for h in hits
-            if not any(o[0] <= h[0] and h[1] <= o[1] and o[1] - o[0] > h[1] - h[0] for o in hits)]
+    contained = _contained({(s, e) for s, e, _ in hits})
+    hits = [h for h in hits if (h[0], h[1]) not in contained]
     if not hits:
         return None
     hits.sort()
     return hits[-1][2] if last else hits[0][2]
+
+
+def _contained(spans: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Return the spans that lie inside another, longer span of ``spans``: one sweep in
+    order of start (longest first), not a comparison of every pair."""
+    out, reach = set(), -1
+    for start, end in sorted(spans, key=lambda span: (span[0], -span[1])):
+        if reach >= end:  # an earlier span starts no later and ends no sooner
+            out.add((start, end))
+        reach = max(reach, end)
+    return out
 
 
 def _claimant(sentence: str) -> str:

@@ -147,8 +147,10 @@ class CueLexicon:
     def classes_in(self, text: str) -> set[str]:
         """Return the names of the cue classes that occur in ``text``."""
         offsets = self._offsets(text, self.names)
-        return {name for name, p in self._patterns.items()
-                if any(p.match(text, offset) for offset in offsets)}
+        if not offsets:
+            return set()
+        # no class matches before the first offset: each is searched from there on
+        return {name for name, p in self._patterns.items() if p.search(text, offsets[0])}
 
 
 @dataclass(frozen=True, slots=True)
