@@ -435,6 +435,14 @@ def test_a_long_sentence_is_cut_at_a_clause_boundary_and_noted():
     assert result.notes[0][0] == (0, len(text.rstrip()))
 
 
+def test_both_engines_carry_the_note_of_a_long_sentence():
+    text = "the Taliban captured Kunduz on Friday, " * 120
+    for engine in ENGINES:
+        notes = extract_with(Document("long.txt", text, dt.date(2021, 8, 7)),
+                             engine=engine).notes
+        assert [span for span, _ in notes] == [(0, len(text.rstrip()))], engine
+
+
 def test_a_sentence_under_the_cap_is_read_whole_and_has_no_note():
     from geo.extract import extract as extract_rules
 
