@@ -121,7 +121,10 @@ def _write(text: str, output: Path | None) -> None:
 @app.command()
 @clean_errors
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt .md .html .jsonl).")],
+    # readable=False: typer's default check would stop the whole batch (exit 2) at an
+    # unreadable path; the reader refuses it by name instead and the batch goes on (exit 3)
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt .md .html .jsonl).",
+                                                readable=False)],
     date: Annotated[str | None, typer.Option("--date", help="Publication date YYYY-MM-DD for "
                                             "documents that carry none.")] = None,
     db: DbOption = None,

@@ -13,10 +13,13 @@ import codecs
 import csv
 import datetime as dt
 import json
+import os
 import re
+import stat
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from geo.errors import DocumentError
@@ -257,8 +260,99 @@ def _too_large(size: int, name: str) -> DocumentError:
     )
 
 
+def shown_name(name: str | os.PathLike[str]) -> str:
+    """Return a file name or path as it can be shown and stored: bytes that are not UTF-8
+    (a name read from disk as ``surrogateescape``), lone surrogates and control characters
+    written as escapes (``caf\\xe9.txt``), so that no message or database write fails on it.
+
+    Examples
+    --------
+    >>> shown_name(os.fsdecode(b"caf\\xe9.txt"))
+    'caf\\\\xe9.txt'
+    >>> shown_name("two\\nlines.txt")
+    'two\\\\nlines.txt'
+    """
+    text = os.fspath(name)
+    try:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that no byte was escaped to
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return _CONTROL_CHARS.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def check_storable(value: str, name: str, what: str = "text") -> None:
+    """Refuse a string that no database stores alike: a NUL character (PostgreSQL refuses
+    it, SQLite keeps it) or a lone surrogate (``"\\ud800"`` in JSON: not encodable).
+
+    Raises
+    ------
+    DocumentError
+        Naming the document, the field and the offset.
+
+    Examples
+    --------
+    >>> check_storable("Kunduz fell.", "a.txt")
+    >>> try:
+    ...     check_storable("Kunduz\\x00fell.", "a.txt")
+    ... except DocumentError as err:
+    ...     print(err.args[0])
+    a.txt: its text holds a NUL character at offset 6.
+    """
+    nul = value.find("\x00")
+    if nul >= 0:
+        raise DocumentError(
+            f"{name}: its {what} holds a NUL character at offset {nul}.",
+            hint="NUL is not text; remove it (e.g. `tr -d '\\000'`) and ingest again",
+        )
+    surrogate = _LONE_SURROGATE.search(value)
+    if surrogate:
+        raise DocumentError(
+            f"{name}: its {what} holds a lone surrogate "
+            f"{surrogate.group().encode('unicode_escape').decode()} at offset "
+            f"{surrogate.start()}, which is not a character.",
+            hint="fix the \\u escape in the JSON (a surrogate needs its pair) and ingest again",
+        )
+
+
+#: Byte-order marks and their encodings; UTF-32 before UTF-16, whose mark it begins with.
+_BOMS: tuple[tuple[bytes, str, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32 (little-endian)"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32 (big-endian)"),
+    (codecs.BOM_UTF8, "utf-8", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16 (little-endian)"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16 (big-endian)"),
+)
+
+
+def _wide_encoding(raw: bytes) -> tuple[str, str] | None:
+    """Return (codec, label) when text without a byte-order mark looks like UTF-16 or
+    UTF-32 (most characters ASCII, so NUL bytes at every other or three of four offsets)."""
+    head = raw[: _SNIFF_BYTES - _SNIFF_BYTES % 4]
+    if len(head) < 8 or b"\x00" not in head:
+        return None
+    def share(offset: int, step: int) -> float:
+        column = head[offset::step]
+        return column.count(0) / len(column) if column else 0.0
+    for codec, label, zeros, text in (("utf-32-le", "UTF-32 (little-endian)", (1, 2, 3), 0),
+                                      ("utf-32-be", "UTF-32 (big-endian)", (0, 1, 2), 3)):
+        if all(share(z, 4) > 0.9 for z in zeros) and share(text, 4) < 0.5:
+            return codec, label
+    if share(1, 2) > 0.6 and share(0, 2) < 0.1:
+        return "utf-16-le", "UTF-16 (little-endian)"
+    if share(0, 2) > 0.6 and share(1, 2) < 0.1:
+        return "utf-16-be", "UTF-16 (big-endian)"
+    return None
+
+
 def _check_binary(sample: str | bytes, name: str) -> None:
-    """Refuse NUL bytes, or a text where control characters are common."""
+    """Refuse NUL bytes, or a text where control characters are common; a NUL in a string
+    (a JSON "\\u0000", a pasted text) is named as such, with its offset."""
+    if isinstance(sample, str):
+        check_storable(sample, name)
     head = sample[:_SNIFF_BYTES]
     nul = b"\x00" if isinstance(head, bytes) else "\x00"
     codes = head if isinstance(head, bytes) else [ord(c) for c in head]
@@ -271,19 +365,37 @@ def _check_binary(sample: str | bytes, name: str) -> None:
 
 
 def _decode(raw: bytes, name: str) -> str:
-    """Decode UTF-8, dropping a byte-order mark; say where decoding failed."""
+    """Decode UTF-8, or UTF-16/UTF-32 with a byte-order mark (the mark dropped); say where
+    decoding failed, and name UTF-16/UTF-32 without a mark rather than call it binary."""
     if len(raw) > max_document_bytes():
         raise _too_large(len(raw), name)
-    _check_binary(raw, name)
-    bom = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
+    codec, label, bom = "utf-8", "UTF-8", 0
+    for mark, mark_codec, mark_label in _BOMS:
+        if raw.startswith(mark):
+            codec, label, bom = mark_codec, mark_label, len(mark)
+            break
+    else:
+        wide = _wide_encoding(raw)
+        if wide is not None:
+            raise DocumentError(
+                f"{name} looks like {wide[1]} text without a byte-order mark.",
+                hint=f"save it as UTF-8 (e.g. `iconv -f {wide[0]} -t utf-8`), or with a BOM",
+            )
+    if codec == "utf-8":
+        _check_binary(raw, name)
     try:
-        return raw[bom:].decode("utf-8")
+        text = raw[bom:].decode(codec)
     except UnicodeDecodeError as err:
         offset = bom + err.start  # an offset into the file, BOM included
         raise DocumentError(
-            f"{name} is not UTF-8: byte 0x{raw[offset]:02x} at offset {offset} cannot be decoded.",
+            f"{name} is not {label}: byte 0x{raw[offset]:02x} at offset {offset} cannot be "
+            "decoded.",
             hint="save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)",
         ) from None
+    if codec != "utf-8":
+        _check_binary(text, name)
+    check_storable(text, name)
+    return text
 
 
 def _normalise(text: str) -> str:
@@ -326,10 +438,24 @@ def split_date_header(text: str) -> tuple[str | None, str]:
     return match.group("colon") or match.group("plain"), text[match.end() :]
 
 
-def _front_matter(text: str) -> tuple[dict[str, str], str]:
-    """Split a YAML front matter block; only flat ``key: value`` lines are read."""
+_FRONT_MATTER_OPENING = re.compile(r"\A---[ \t]*\n[ \t]*[\w-]+[ \t]*:")
+
+
+def _front_matter(text: str, name: str) -> tuple[dict[str, str], str]:
+    """Split a YAML front matter block; only flat ``key: value`` lines are read.
+
+    Raises
+    ------
+    DocumentError
+        If a front matter block is opened ("---" then "key: value") and never closed.
+    """
     match = _FRONT_MATTER.match(text)
     if not match:
+        if _FRONT_MATTER_OPENING.match(text):
+            raise DocumentError(
+                f"{name}: the front matter opened by '---' on line 1 is never closed.",
+                hint="end it with a line '---' before the article's text",
+            )
         return {}, text
     fields = {}
     for line in match.group("body").splitlines():
@@ -339,27 +465,40 @@ def _front_matter(text: str) -> tuple[dict[str, str], str]:
     return fields, text[match.end() :]
 
 
-_MARKDOWN_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+# Each rule is linear in the text's length: a span's content may not hold the character
+# that opens or closes it (link text no "[" or "]", a URL no "(" or ")", emphasis no "*"),
+# so a match attempt stops at the next such character instead of rescanning the rest of
+# the line or the text from every opening one ("[" x 60 KB took 25 s with "[^\]]+").
+# Inline spans do not cross lines.
+_MarkdownRule = tuple[re.Pattern[str], "str | Callable[[re.Match[str]], str]"]
+_MARKDOWN_RULES: tuple[_MarkdownRule, ...] = (
     (re.compile(r"^[ \t]*(```|~~~).*$\n?", re.M), ""),  # code fences (content kept)
-    (re.compile(r"^[ \t]*\[[^\]]+\]:[ \t]+\S+.*$\n?", re.M), ""),  # link definitions
+    (re.compile(r"^[ \t]*\[[^\[\]\n]+\]:[ \t]+\S+.*$\n?", re.M), ""),  # link definitions
     (re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$", re.M), ""),  # horizontal rules
-    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t#]*$", re.M), r"\1"),  # headings
+    # headings: the closing hashes stripped by rstrip, not by a backtracking "(.*?)[ #]*$"
+    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*)$", re.M), lambda m: m.group(1).rstrip(" \t#")),
     (re.compile(r"^[ \t]{0,3}>[ \t]?", re.M), ""),  # block quotes
     (re.compile(r"^([ \t]*)[-*+][ \t]+", re.M), r"\1"),  # bullets
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links
-    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),  # reference links
+    (re.compile(r"!\[([^\[\]\n]*)\]\([^()\n]*\)"), r"\1"),  # images
+    (re.compile(r"\[([^\[\]\n]+)\]\([^()\n]*\)"), r"\1"),  # links
+    (re.compile(r"\[([^\[\]\n]+)\]\[[^\[\]\n]*\]"), r"\1"),  # reference links
     (re.compile(r"`([^`\n]+)`"), r"\1"),  # inline code
-    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # strong
-    (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?!\*)"), r"\1"),  # *emphasis*
-    (re.compile(r"(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)"), r"\1"),  # _emphasis_
-    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), r"\1"),  # strikethrough
+    # **strong** may hold a single "*" ("**3*4 officials**"), *emphasis* one inside a
+    # word ("*x_y*"); each stops at the next pair, or at a lone one
+    (re.compile(r"\*\*(?=[^\s*])((?:[^*\n]|\*(?!\*))*[^\s*])\*\*"), r"\1"),  # **strong**
+    (re.compile(r"__(?=[^\s_])((?:[^_\n]|_(?!_))*[^\s_])__"), r"\1"),  # __strong__
+    (re.compile(r"(?<![\w*])\*(?=[^\s*])((?:[^*\n]|(?<=\w)\*(?=\w))*[^\s*])\*(?!\*)"),
+     r"\1"),  # *emphasis*
+    (re.compile(r"(?<!\w)_(?=[^\s_])((?:[^_\n]|(?<=\w)_(?=\w))*[^\s_])_(?!\w)"),
+     r"\1"),  # _emphasis_
+    (re.compile(r"~~(?=[^\s~])((?:[^~\n]|~(?!~))*[^\s~])~~"), r"\1"),  # strikethrough
     (re.compile(r"\n{3,}"), "\n\n"),
 )
 
 
 def markdown_to_text(markdown: str) -> str:
-    """Return the text of a Markdown document, its markup removed.
+    """Return the text of a Markdown document, its markup removed (in time linear in its
+    length, whatever it holds).
 
     Examples
     --------
@@ -372,13 +511,14 @@ def markdown_to_text(markdown: str) -> str:
     return text
 
 
-def _markdown(text: str) -> tuple[str | None, str, str]:
-    fields, body = _front_matter(text)
+def _markdown(text: str, name: str) -> tuple[str | None, str, str]:
+    fields, body = _front_matter(text, name)
     header, body = split_date_header(body) if "date" not in fields else (None, body)
     title = fields.get("title", "")
     if not title:
-        heading = re.search(r"^[ \t]{0,3}#{1,6}[ \t]+(.+?)[ \t#]*$", body, re.M)
-        title = heading.group(1) if heading else ""
+        heading = re.search(r"^[ \t]{0,3}#{1,6}[ \t]+(.+)$", body, re.M)
+        # the closing hashes stripped by rstrip: "(.+?)[ \t#]*$" backtracks on long lines
+        title = (heading.group(1).rstrip(" \t#") or heading.group(1)[:1]) if heading else ""
     return fields.get("date") or header, markdown_to_text(body), markdown_to_text(title)
 
 
@@ -455,6 +595,8 @@ def _document(
     outlet: object = "",
 ) -> Document:
     """Build a Document once the format is read: date precedence and the last checks."""
+    for value, what in ((text, "text"), (name, "name"), (title, "title"), (source, "source")):
+        check_storable(value, name if what != "name" else shown_name(name), what)
     text = text.strip()
     if not text:
         raise DocumentError(f"{name} has no text to ingest.", hint="check the file's content")
@@ -467,6 +609,8 @@ def _document(
     else:
         raise DocumentError(f"{name} has no publication date.", hint=_DATE_HINT)
     url, outlet, notes = _source_metadata(name, url, outlet)
+    for value, what in ((url, "url"), (outlet, "outlet")):
+        check_storable(value, name, what)
     return Document(name=name, text=text, published=date, source=source, title=title.strip(),
                     url=url, outlet=outlet, notes=notes)
 
@@ -528,6 +672,7 @@ def parse_text(
         if len(raw.encode("utf-8", "surrogatepass")) > max_document_bytes():
             raise _too_large(len(raw.encode("utf-8", "surrogatepass")), name)
         _check_binary(raw, name)
+        check_storable(raw, name)
         text = raw
     text = _normalise(text)
     _check_not_empty(text, name)
@@ -536,7 +681,7 @@ def parse_text(
         return _document(body, name, header, default_date=default_date, source=source,
                          url=url, outlet=outlet)
     if fmt == "md":
-        published, body, title = _markdown(text)
+        published, body, title = _markdown(text, name)
         return _document(
             body, name, published, default_date=default_date, source=source, title=title,
             url=url, outlet=outlet,
@@ -590,44 +735,50 @@ def _jsonl_document(
     )
 
 
-def _jsonl_lines(path: Path) -> Iterator[tuple[int, bytes | DocumentError]]:
+def _jsonl_lines(handle: BinaryIO, name: str) -> Iterator[tuple[int, bytes | DocumentError]]:
     """Yield each non-blank line's number and bytes, or an error for an oversized line."""
     limit = max_document_bytes()
-    with path.open("rb") as handle:
-        number = 0
-        while True:
-            line = handle.readline(limit + 1)
-            if not line:
-                return
-            number += 1
-            if len(line) > limit and not line.endswith(b"\n"):
-                size = len(line)
-                while line and not line.endswith(b"\n"):  # skip the rest, chunk by chunk
-                    line = handle.readline(limit + 1)
-                    size += len(line)
-                yield number, _too_large(size, f"{path.name}#{number}")
-                continue
-            if line.strip():
-                yield number, line.removeprefix(b"\xef\xbb\xbf") if number == 1 else line
+    number = 0
+    while True:
+        line = handle.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > limit and not line.endswith(b"\n"):
+            size = len(line)
+            while line and not line.endswith(b"\n"):  # skip the rest, chunk by chunk
+                line = handle.readline(limit + 1)
+                size += len(line)
+            yield number, _too_large(size, f"{name}#{number}")
+            continue
+        if line.strip():
+            yield number, line.removeprefix(b"\xef\xbb\xbf") if number == 1 else line
 
 
-def _read_jsonl(path: Path, default_date: dt.date | None) -> Iterator[Document | DocumentError]:
-    with path.open("rb") as handle:
-        head = handle.read(_SNIFF_BYTES)
+def _read_jsonl(handle: BinaryIO, path: Path, name: str,
+                default_date: dt.date | None) -> Iterator[Document | DocumentError]:
+    head = handle.read(_SNIFF_BYTES)
+    handle.seek(0)
     if not head.strip():
-        _check_not_empty(head.decode("ascii", "replace"), path.name)
-    _check_binary(head, path.name)
-    for number, line in _jsonl_lines(path):
+        _check_not_empty(head.decode("ascii", "replace"), name)
+    for mark, _, label in _BOMS:
+        if mark != codecs.BOM_UTF8 and head.startswith(mark):
+            raise DocumentError(f"{name} is {label} text; JSON Lines must be UTF-8.",
+                                hint=f"convert it (e.g. `iconv -f {label.split()[0]} -t utf-8`)")
+    wide = _wide_encoding(head)
+    if wide is not None:
+        raise DocumentError(f"{name} looks like {wide[1]} text; JSON Lines must be UTF-8.",
+                            hint=f"convert it (e.g. `iconv -f {wide[0]} -t utf-8`)")
+    _check_binary(head, name)
+    for number, line in _jsonl_lines(handle, name):
         if isinstance(line, DocumentError):
-            line.document = f"{path.name}#{number}"
+            line.document = f"{name}#{number}"
             yield line
             continue
         try:
-            yield _jsonl_document(
-                line, f"{path.name}#{number}", default_date=default_date, path=path
-            )
+            yield _jsonl_document(line, f"{name}#{number}", default_date=default_date, path=path)
         except DocumentError as err:
-            err.document = f"{path.name}#{number}"
+            err.document = f"{name}#{number}"
             yield err
 
 
@@ -635,28 +786,76 @@ def _format_of(path: Path) -> str | None:
     return FORMATS.get(path.suffix.lower())
 
 
+_FILE_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+               (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+               (stat.S_ISDIR, "a folder"))
+
+
+def _open_regular(path: Path, name: str) -> BinaryIO:
+    """Open a regular file for reading, or refuse it naming why, without ever blocking.
+
+    ``O_NONBLOCK`` makes opening a FIFO return at once, and the type is read from the
+    opened descriptor (``fstat``), so a symlink to ``/dev/zero`` or a FIFO swapped in
+    after a check is refused as what it is, never read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as err:
+        raise _unreadable(name, err) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = next((k for test, k in _FILE_KINDS if test(mode)), "not a regular file")
+            raise DocumentError(f"{name} is not a regular file ({kind}).",
+                                hint="give a text file; pipes, devices and sockets are not read")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _unreadable(name: str, err: OSError) -> DocumentError:
+    """The refusal of a file or folder the system will not let us read."""
+    reason = err.strerror or str(err)
+    hint = ("check its permissions (`ls -l`, `chmod +r`)" if isinstance(err, PermissionError)
+            else "check the path")
+    return DocumentError(f"{name} cannot be read: {reason}.", hint=hint)
+
+
+def _read_capped(handle: BinaryIO, name: str) -> bytes:
+    """Read a file's bytes, at most the size limit (a file growing while read included)."""
+    limit = max_document_bytes()
+    size = os.fstat(handle.fileno()).st_size
+    # The size is checked before reading, so a huge file is never loaded.
+    if size > limit:
+        raise _too_large(size, name)
+    try:
+        raw = handle.read(limit + 1)
+    except OSError as err:
+        raise _unreadable(name, err) from None
+    if len(raw) > limit:
+        raise _too_large(len(raw), name)
+    return raw
+
+
 def _read_file(path: Path, default_date: dt.date | None) -> Iterator[Document | DocumentError]:
     """Yield the documents of one supported file; raise if the whole file is refused."""
+    name = shown_name(path.name)
     fmt = _format_of(path)
     if fmt is None:
         raise DocumentError(
-            f"{path.name} is not a supported format ({path.suffix or 'no extension'}).",
+            f"{name} is not a supported format ({shown_name(path.suffix) or 'no extension'}).",
             hint=f"give a file ending in one of {_SUPPORTED}",
         )
-    try:
-        size = path.stat().st_size
-    except OSError as err:
-        raise DocumentError(
-            f"{path} cannot be read: {err.strerror}.", hint="check the path"
-        ) from None
-    if fmt == "jsonl":
-        yield from _read_jsonl(path, default_date)
-        return
-    # The size is checked before reading, so a huge file is never loaded.
-    if size > max_document_bytes():
-        raise _too_large(size, path.name)
-    raw = path.read_bytes()
-    yield parse_text(raw, path.name, fmt=fmt, default_date=default_date, source=str(path))
+    with _open_regular(path, name) as handle:
+        if fmt == "jsonl":
+            yield from _read_jsonl(handle, path, name, default_date)
+            return
+        raw = _read_capped(handle, name)
+    yield parse_text(raw, name, fmt=fmt, default_date=default_date, source=shown_name(path))
 
 
 def read_document(path: str | Path, *, default_date: dt.date | None = None) -> list[Document]:
@@ -687,19 +886,42 @@ def read_document(path: str | Path, *, default_date: dt.date | None = None) -> l
     return documents
 
 
-def _files(folder: Path) -> list[Path]:
-    """The supported files under a folder, sorted, hidden files and folders left out.
+def _files(folder: Path) -> tuple[list[Path], list[DocumentError]]:
+    """The supported files under a folder, sorted, hidden files and folders left out; and
+    a refusal for each folder that cannot be listed (its files are not ingested).
 
     A folder's README (README.md, README.txt, ...) describes the folder; it is not a report.
+    Symlinked folders are followed once each (a link back to a parent is no loop).
+    Whatever else has a supported name (a pipe, a device, a link to one) is listed, so that
+    reading it refuses it by name instead of skipping it silently.
     """
-    return sorted(
-        path
-        for path in folder.rglob("*")
-        if path.is_file()
-        and _format_of(path) is not None
-        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
-        and path.stem.upper() != "README"
-    )
+    errors: list[DocumentError] = []
+
+    def refuse(err: OSError) -> None:
+        where = shown_name(err.filename if err.filename is not None else folder)
+        error = _unreadable(f"the folder {where}", err)
+        error.args = (f"{error.args[0][:-1]}; its files were not ingested.",)
+        error.document = where
+        errors.append(error)
+
+    found, seen = [], set()
+    for root, dirs, names in os.walk(folder, onerror=refuse, followlinks=True):
+        try:
+            info = Path(root).stat()
+            key = (info.st_dev, info.st_ino)
+        except OSError:
+            key = None
+        if key in seen:
+            dirs[:] = []
+            continue
+        seen.add(key)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for file in names:
+            path = Path(root, file)
+            if (not file.startswith(".") and _format_of(path) is not None
+                    and path.stem.upper() != "README"):
+                found.append(path)
+    return sorted(found), errors
 
 
 def read_documents(
@@ -731,14 +953,25 @@ def read_documents(
     ['Document', 'DocumentError']
     """
     path = Path(path)
-    if not path.exists():
-        missing = DocumentError(f"{path} does not exist.", hint="check the path")
-        missing.document = str(path)
-        yield missing
+    shown = shown_name(path)
+    try:
+        is_dir = stat.S_ISDIR(path.stat().st_mode)
+    except FileNotFoundError:
+        yield _named(DocumentError(f"{shown} does not exist.", hint="check the path"), shown)
         return
-    for file in _files(path) if path.is_dir() else [path]:
+    except OSError as err:  # e.g. inside a folder we may not enter
+        yield _named(_unreadable(shown, err), shown)
+        return
+    files, errors = _files(path) if is_dir else ([path], [])
+    yield from errors
+    for file in files:
         try:
             yield from _read_file(file, default_date)
         except DocumentError as err:
-            err.document = err.document or file.name
+            err.document = err.document or shown_name(file.name)
             yield err
+
+
+def _named(err: DocumentError, document: str) -> DocumentError:
+    err.document = document
+    return err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -404,3 +405,98 @@ def test_empty_json_lines_file_is_refused(tmp_path: Path, content: bytes, messag
     [error] = read_documents(write(tmp_path / "feed.jsonl", content))
     assert isinstance(error, DocumentError)
     assert message in str(error)
+
+
+# --- bad input: each class refused by name, the rest of a folder read ------------------
+
+
+def _refusals(path) -> tuple[list[str], list[str]]:
+    """Return the names of the documents read and the messages of the refusals."""
+    items = list(read_documents(path, default_date=dt.date(2021, 8, 8)))
+    return ([i.name for i in items if isinstance(i, Document)],
+            [str(i) for i in items if isinstance(i, DocumentError)])
+
+
+def test_a_fifo_and_a_dev_zero_link_are_refused_without_being_read(tmp_path):
+    import os
+
+    (tmp_path / "good.txt").write_text("Kunduz fell.")
+    os.mkfifo(tmp_path / "pipe.txt")  # reading it would block until a writer comes
+    (tmp_path / "zero.md").symlink_to("/dev/zero")  # reading it would never end
+    names, errors = _refusals(tmp_path)
+    assert names == ["good.txt"]
+    hint = " Hint: give a text file; pipes, devices and sockets are not read"
+    assert sorted(errors) == [
+        "pipe.txt is not a regular file (a named pipe (FIFO))." + hint,
+        "zero.md is not a regular file (a character device)." + hint]
+
+
+@pytest.mark.parametrize(("data", "text"), [
+    (b"\xff\xfe" + "date 2021-08-08 Kunduz fell.".encode("utf-16-le"), "Kunduz fell."),
+    (b"\xfe\xff" + "Kunduz fell, Kabul held.".encode("utf-16-be"), "Kunduz fell, Kabul held."),
+    (b"\xff\xfe\x00\x00" + "Kunduz fell.".encode("utf-32-le"), "Kunduz fell."),
+    (b"\xef\xbb\xbfKunduz fell.", "Kunduz fell."),
+])
+def test_utf16_and_utf32_with_a_byte_order_mark_are_decoded(data, text):
+    assert parse_text(data, "wide.txt", default_date=dt.date(2021, 8, 8)).text == text
+
+
+@pytest.mark.parametrize(("codec", "label"), [("utf-16-le", "UTF-16 (little-endian)"),
+                                              ("utf-16-be", "UTF-16 (big-endian)"),
+                                              ("utf-32-le", "UTF-32 (little-endian)")])
+def test_utf16_without_a_byte_order_mark_is_named_not_called_binary(codec, label):
+    with pytest.raises(DocumentError, match=rf"wide.txt looks like {re.escape(label)} text"):
+        parse_text("date 2021-08-08 Kunduz fell.".encode(codec), "wide.txt")
+
+
+def test_a_nul_anywhere_is_refused_with_its_offset():
+    text = "date 2021-08-08 Kunduz fell. " + "x" * 10_000 + "\x00"
+    for raw in (text, text.encode("utf-8")):
+        with pytest.raises(DocumentError, match="holds a NUL character at offset 10029"):
+            parse_text(raw, "late.txt")
+
+
+def test_a_lone_surrogate_in_json_lines_is_refused_by_line(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"text": "Kunduz fell.", "date": "2021-08-08"}\n'
+                    '{"text": "Herat \\ud800 fell.", "date": "2021-08-13"}\n'
+                    '{"text": "Ghazni fell.", "title": "x\\udfff", "date": "2021-08-12"}\n')
+    names, errors = _refusals(feed)
+    assert names == ["feed.jsonl#1"]
+    assert errors[0].startswith("feed.jsonl#2: its text holds a lone surrogate \\ud800")
+    assert errors[1].startswith("feed.jsonl#3: its title holds a lone surrogate \\udfff")
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_and_stored_escaped(tmp_path):
+    import os
+
+    raw = os.fsencode(tmp_path) + b"/caf\xe9.txt"
+    Path(os.fsdecode(raw)).write_text("date 2021-08-08 Kunduz fell.")
+    [doc] = [i for i in read_documents(tmp_path) if isinstance(i, Document)]
+    assert doc.name == "caf\\xe9.txt"
+    doc.name.encode("utf-8")  # storable
+    assert doc.source.endswith("caf\\xe9.txt")
+
+
+def test_an_unclosed_front_matter_is_named_as_such():
+    with pytest.raises(DocumentError, match="never closed"):
+        parse_text("---\ndate: 2021-08-08\n\nKunduz fell.", "open.md", fmt="md")
+    # a leading horizontal rule is not front matter
+    doc = parse_text("---\n\nKunduz fell.", "rule.md", fmt="md",
+                     default_date=dt.date(2021, 8, 8))
+    assert doc.text == "Kunduz fell."
+
+
+@pytest.mark.parametrize("unit", ["[", "![", "[a](", "**a ", "__a ", "*a ", "_a ", "~~a ",
+                                  "[a\n", "\n[", "#  " + " " * 50 + "a"])
+def test_markdown_stripping_is_linear_in_adversarial_text(unit):
+    import time
+
+    def cost(size: int) -> float:
+        text = (unit * (size // len(unit) + 1))[:size]
+        started = time.process_time()
+        markdown_to_text(text)
+        return time.process_time() - started
+
+    # 60 KB took 25 s when spans rescanned the rest of the text from every opening
+    assert cost(60_000) < 0.5

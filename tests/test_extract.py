@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from hypothesis import given, settings
@@ -397,3 +398,53 @@ def test_a_denial_word_in_a_clause_about_the_past_denies_nothing(engine):
                 "Panjshir, a region that had repelled several Soviet offensives.",
                 dt.date(2021, 9, 17))
     assert (claim.province_iso, claim.actor, claim.kind) == ("AF-PAN", "taliban", "captured")
+
+
+# --- long sentences ---------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["Kunduz", "Lashkar Gah", "fell", "and", ",", ";", " - ",
+                                 "the Taliban", "captured", "x" * 700, "  "]),
+                min_size=1, max_size=60))
+def test_a_long_sentence_is_read_in_pieces_that_keep_all_its_words(parts):
+    from geo.extract import MAX_SENTENCE_CHARS, sentence_pieces
+
+    text = " ".join(parts)  # no full stop, no line break: one sentence
+    pieces = sentence_pieces(text)
+    spans = [span for span, _ in pieces]
+    assert all(e - s <= MAX_SENTENCE_CHARS for s, e in spans)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))  # in order, disjoint
+    covered = set().union(*(range(s, e) for s, e in spans)) if spans else set()
+    assert all(i in covered for i, c in enumerate(text) if not c.isspace())
+    assert all((whole is None) == (len(spans) == 1) for _, whole in pieces)
+
+
+def test_a_long_sentence_is_cut_at_a_clause_boundary_and_noted():
+    from geo.extract import MAX_SENTENCE_CHARS
+    from geo.extract import extract as extract_rules
+
+    clause = "the Taliban captured Kunduz on Friday, "
+    text = clause * (2 * MAX_SENTENCE_CHARS // len(clause))
+    result = extract_rules(Document("long.txt", text, dt.date(2021, 8, 7)))
+    assert {c.place for c in result.claims} == {"Kunduz"}
+    assert all(len(c.quote) <= MAX_SENTENCE_CHARS for c in result.claims)
+    assert all(c.quote.endswith(",") for c in result.claims[:-1])  # cut after a comma
+    assert len(result.notes) == 1
+    assert "read in pieces" in result.notes[0][1]
+    assert result.notes[0][0] == (0, len(text.rstrip()))
+
+
+def test_both_engines_carry_the_note_of_a_long_sentence():
+    text = "the Taliban captured Kunduz on Friday, " * 120
+    for engine in ENGINES:
+        notes = extract_with(Document("long.txt", text, dt.date(2021, 8, 7)),
+                             engine=engine).notes
+        assert [span for span, _ in notes] == [(0, len(text.rstrip()))], engine
+
+
+def test_a_sentence_under_the_cap_is_read_whole_and_has_no_note():
+    from geo.extract import extract as extract_rules
+
+    doc = Document("x.txt", "The Taliban captured Zaranj on Friday. " * 3, dt.date(2021, 8, 7))
+    assert extract_rules(doc).notes == []

@@ -30,6 +30,28 @@ Polarity = Literal["taliban", "government", "contested"]
 POLARITIES: tuple[Polarity, ...] = get_args(Polarity)
 
 _WORD = re.compile(r"[a-z][a-z'’-]+")
+def _first_letter(alternative: str) -> str:
+    """Return the lower-case letter every match of a regular expression starts with, when
+    it plainly opens with one (a letter not made optional, no top-level "|"), else ""."""
+    if not alternative[:1].isalpha() or alternative[1:2] in ("?", "*", "{"):
+        return ""
+    depth, escaped = 0, False
+    for char in alternative:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return ""
+    return alternative[0].lower()
+
+
+#: Where a cue may start: every class pattern opens with this look-behind.
+_WORD_START = re.compile(r"(?<![\w-])")
 #: Where a cue class is looked for, relative to the candidate's place.
 _NEAR = 70
 
@@ -46,10 +68,39 @@ class CueLexicon:
 
     def __init__(self, classes: dict[str, list[str]]) -> None:
         self.names = tuple(classes)
-        self._patterns = {
-            name: re.compile(r"(?<![\w-])(?:" + "|".join(ps) + r")(?![\w])", re.IGNORECASE)
-            for name, ps in classes.items()
-        }
+        self._alternatives = {name: list(ps) for name, ps in classes.items()}
+        self._sources = {name: "|".join(ps) for name, ps in classes.items()}
+        self._patterns = {name: self._compile([name]) for name in classes}
+        self._any: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+    def _compile(self, names: Sequence[str]) -> re.Pattern[str]:
+        alternatives = "|".join(self._sources[n] for n in names)
+        return re.compile(r"(?<![\w-])(?:" + alternatives + r")(?![\w])", re.IGNORECASE)
+
+    def _union(self, classes: Sequence[str]) -> re.Pattern[str]:
+        """Return one pattern of all the alternatives of ``classes``: it matches wherever
+        any of them does (a class matching at an offset makes the union match there), so
+        one pass over a text says where the classes can match at all. Which alternative
+        wins does not matter, so they are grouped by their first letter: at a word start
+        the engine tries the one group that letter opens, not all ~260 alternatives."""
+        key = tuple(classes)
+        if key not in self._any:
+            groups: dict[str, list[str]] = {}
+            for name in key:
+                for alternative in self._alternatives[name]:
+                    groups.setdefault(_first_letter(alternative), []).append(alternative)
+            branches = [f"(?={letter})(?:{'|'.join(alts)})" for letter, alts in
+                        sorted(groups.items()) if letter]
+            branches += groups.get("", [])
+            self._any[key] = re.compile(r"(?<![\w-])(?:" + "|".join(branches) + r")(?![\w])",
+                                        re.IGNORECASE)
+        return self._any[key]
+
+    def _offsets(self, text: str, classes: Sequence[str]) -> list[int]:
+        """Return the offsets of ``text`` where one of ``classes`` may match: where a word
+        may start inside a match of their union."""
+        return [m.start() for s, e in (u.span() for u in self._union(classes).finditer(text))
+                for m in _WORD_START.finditer(text, s, e) if m.start() < e]
 
     @classmethod
     def load(cls, path: Path | None = None) -> CueLexicon:
@@ -62,33 +113,75 @@ class CueLexicon:
             raise LexiconError(f"cannot read the cue lexicon {path}: {err}",
                                "restore data/lexicon/cues.json from the repository") from err
 
+    def spots(self, text: str, classes: Sequence[str]) -> Spots:
+        """Return where each of ``classes`` matches in ``text``: the text read once, for
+        several of the questions below."""
+        found: dict[str, list[tuple[int, int]]] = {}
+        # A class can only match where the union of the classes matches (at the start of
+        # one of its matches or inside one), and only where a word may start: trying each
+        # class at those few offsets gives what scanning the text once per class gives.
+        offsets = self._offsets(text, classes)
+        for name in classes:
+            pattern, matches, edge = self._patterns[name], [], 0
+            for offset in offsets:
+                if offset >= edge and (m := pattern.match(text, offset)):
+                    matches.append(m.span())
+                    edge = max(m.end(), offset + 1)
+            if matches:
+                found[name] = matches
+        return Spots(len(text), tuple(classes), found)
+
     def nearest(self, text: str, classes: Sequence[str], *, from_end: bool) -> str | None:
         """Return the class among ``classes`` whose match stands nearest the end (or the
         start) of ``text``, or None."""
+        return self.spots(text, classes).nearest(from_end=from_end)
+
+    def first_match(self, text: str, classes: Sequence[str]) -> int | None:
+        """Return the offset of the first match of any of ``classes`` in ``text``."""
+        return self.spots(text, classes).first()
+
+    def last_match(self, text: str, classes: Sequence[str]) -> int | None:
+        """Return the offset of the last match of any of ``classes`` in ``text``."""
+        return self.spots(text, classes).last()
+
+    def classes_in(self, text: str) -> set[str]:
+        """Return the names of the cue classes that occur in ``text``."""
+        offsets = self._offsets(text, self.names)
+        if not offsets:
+            return set()
+        # no class matches before the first offset: each is searched from there on
+        return {name for name, p in self._patterns.items() if p.search(text, offsets[0])}
+
+
+@dataclass(frozen=True, slots=True)
+class Spots:
+    """Where some cue classes match in one text: ``found`` maps each class that matches
+    to its (start, end) spans, in text order."""
+
+    length: int
+    classes: tuple[str, ...]
+    found: dict[str, list[tuple[int, int]]]
+
+    def nearest(self, *, from_end: bool, among: Sequence[str] | None = None) -> str | None:
+        """Return the class (of ``among``, default all) whose match stands nearest the end
+        (or the start) of the text; the first in order of equals."""
         best: tuple[int, str] | None = None
-        for name in classes:
-            spots = list(self._patterns[name].finditer(text))
-            if not spots:
+        for name in among or self.classes:
+            spans = self.found.get(name)
+            if not spans:
                 continue
-            pos = len(text) - spots[-1].end() if from_end else spots[0].start()
+            pos = self.length - spans[-1][1] if from_end else spans[0][0]
             if best is None or pos < best[0]:
                 best = (pos, name)
         return best[1] if best else None
 
-    def first_match(self, text: str, classes: Sequence[str]) -> int | None:
-        """Return the offset of the first match of any of ``classes`` in ``text``."""
-        spots = [m.start() for n in classes if (m := self._patterns[n].search(text))]
-        return min(spots) if spots else None
+    def first(self) -> int | None:
+        """Return the offset of the first match of any class."""
+        return min((spans[0][0] for spans in self.found.values()), default=None)
 
-    def last_match(self, text: str, classes: Sequence[str]) -> int | None:
-        """Return the offset of the last match of any of ``classes`` in ``text``."""
-        spots = [list(self._patterns[n].finditer(text))[-1].start() for n in classes
-                 if self._patterns[n].search(text)]
-        return max(spots) if spots else None
-
-    def classes_in(self, text: str) -> set[str]:
-        """Return the names of the cue classes that occur in ``text``."""
-        return {name for name, p in self._patterns.items() if p.search(text)}
+    def last(self) -> int | None:
+        """Return the offset of the last match of any class."""
+        return max((spans[-1][0] for spans in self.found.values()), default=None)
 
 
 @dataclass(slots=True)
@@ -232,12 +325,15 @@ def _governing(text: str, s: int, e: int, run: list[Mention], cands: list[Candid
     others = [m for m in mentions if m.province_iso and (lo <= m.start < run[0].start
                                                          or run[-1].end <= m.start < hi)
               and m not in run]
-    nearest_left = lexicon.nearest(left, _DECIDING, from_end=True)
-    nearest_right = lexicon.nearest(right[:90], _DECIDING, from_end=False)
+    # each side read once for all its questions
+    left_deciding = lexicon.spots(left, _DECIDING)
+    right_deciding = lexicon.spots(right[:90], _DECIDING)
+    nearest_left = left_deciding.nearest(from_end=True)
+    nearest_right = right_deciding.nearest(from_end=False)
     side_left = lexicon.nearest(left, _SIDES, from_end=True)
     side_right = lexicon.nearest(right[:60], _SIDES, from_end=False)
-    right_cue = lexicon.first_match(right[:90], _DECIDING)
-    left_cue = lexicon.last_match(left, _DECIDING)
+    right_cue = right_deciding.first()
+    left_cue = left_deciding.last()
     between_right = right_cue is not None and any(
         run[-1].end <= m.start < run[-1].end + right_cue for m in others)
     between_left = left_cue is not None and any(

@@ -138,7 +138,7 @@ class LearnedExtractor:
         claims += self._scoped_by_heading(doc, cands, claims)
         claims = _denied_by_the_lead(cands, claims)
         return Extraction(mentions=rules.mentions, claims=dedupe_claims(claims),
-                          counts=rules.counts)
+                          counts=rules.counts, notes=rules.notes)
 
     def decisions(self, doc: Document, cands: list[Candidate]) -> list[list[Decision]]:
         """Return the polarities accepted for each candidate: the arbiter's, less what
