@@ -102,6 +102,25 @@ def test_a_second_parallel_run_stores_nothing(tmp_path, client):
     assert stored(str(tmp_path / "twice.db")) == before
 
 
+def engines_on_workers(dask_worker) -> list[int]:
+    """The ids of the preparers a worker holds (run on each worker by client.run)."""
+    return [id(p) for p in getattr(dask_worker, "controlmap_preparers", {}).values()]
+
+
+def test_each_worker_builds_its_engine_once_and_keeps_it(tmp_path, client):
+    folder = demo_folder(tmp_path)
+    parallel.ingest_parallel(store.open_db(str(tmp_path / "a.db")), [folder], client,
+                             chunk_docs=2)
+    first = client.run(engines_on_workers)
+
+    parallel.ingest_parallel(store.open_db(str(tmp_path / "b.db")), [folder], client,
+                             chunk_docs=2)
+
+    assert client.run(engines_on_workers) == first
+    assert all(len(ids) == 1 for ids in first.values())  # one engine, built once
+    assert len(first) == 2
+
+
 def test_the_same_document_twice_in_one_run_is_stored_once(tmp_path, client):
     folder = demo_folder(tmp_path)
     shutil.copy(folder / "2021-08-08_kunduz.txt", folder / "zz_copy.txt")
