@@ -125,25 +125,54 @@ def bench(corpus: Path, docs: int, backend: str, modes: list[str], rounds: int,
     return times
 
 
-def profile(corpus: Path, work: Path) -> None:
-    """Profile the client of a 2-worker ingest: where does its time go?"""
+def _worker_cpu() -> float:
+    import os
+
+    times = os.times()
+    return times.user + times.system
+
+
+def profile(corpus: Path, work: Path, docs: int) -> None:
+    """Where the time of a 2-worker ingest goes: the client's CPU (writer apart) and the
+    workers' CPU per document, against the serial ingest's CPU per document."""
     import cProfile
     import pstats
 
     from geo import parallel, store
+    from geo.ingest import ingest_paths
 
+    writer = {"cpu": 0.0}
+    write_batch = parallel.write_batch
+
+    def timed_write(engine, items):
+        c0 = time.thread_time()
+        try:
+            return write_batch(engine, items)
+        finally:
+            writer["cpu"] += time.thread_time() - c0
+
+    parallel.write_batch = timed_write
     client = parallel.local_client(2)
+    client.run(parallel.warm_worker, "learned")
+    workers0 = sum(client.run(_worker_cpu).values())
     engine = store.open_db(str(work / "profile.db"))
     profiler = cProfile.Profile()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     profiler.enable()
     parallel.ingest_parallel(engine, [corpus], client)
     profiler.disable()
-    elapsed = time.perf_counter() - t0
+    wall, client_cpu = time.perf_counter() - t0, time.process_time() - c0
+    workers_cpu = sum(client.run(_worker_cpu).values()) - workers0
     parallel.close_client(client)
-    print(f"2 workers, client profiled: {elapsed:.1f} s")
+    c0 = time.process_time()
+    ingest_paths(store.open_db(str(work / "serial.db")), [corpus])
+    serial_cpu = time.process_time() - c0
+    ms = 1e3 / docs
+    print(f"2 workers: wall {wall:.1f} s (client profiled); client CPU {client_cpu * ms:.2f} "
+          f"ms/doc, of which the writer {writer['cpu'] * ms:.2f}; workers' CPU "
+          f"{workers_cpu * ms:.2f} ms/doc (engines already built); serial ingest CPU "
+          f"{serial_cpu * ms:.2f} ms/doc")
     stats = pstats.Stats(profiler)
-    stats.sort_stats("cumulative").print_stats(25)
     stats.sort_stats("tottime").print_stats(15)
 
 
@@ -168,7 +197,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"machine: {_corpus.machine()}")
         print(f"corpus: {docs} documents ({time.perf_counter() - t0:.1f} s to write)")
         if args.profile:
-            profile(corpus, work)
+            profile(corpus, work, docs)
             return
         backends = ([] if args.no_sqlite else ["sqlite"]) + (
             [args.postgres] if args.postgres else [])

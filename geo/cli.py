@@ -171,11 +171,11 @@ def ingest(
         if progress.on_change is not None:
             progress.on_change.close()  # type: ignore[attr-defined]
     elapsed = time.perf_counter() - started
-    typer.echo(report.summary(), err=True)
     where = (f"on {scheduler}" if scheduler else
              f"on {n_workers} workers" if n_workers else "in one process")
-    typer.echo(f"{progress.done:,} documents in {elapsed:.1f} s "
+    typer.echo(f"{progress.done:,} documents read in {elapsed:.1f} s "
                f"({progress.done / elapsed if elapsed else 0:,.0f} docs/s) {where}", err=True)
+    typer.echo(report.summary(), err=True)
     for name, reason in report.refused:
         typer.secho(f"refused {name}: {reason}", fg=typer.colors.YELLOW, err=True)
     if report.refused:
