@@ -387,12 +387,16 @@ def local_client(workers: int) -> Client:
     """Return a client of a new local cluster of ``workers`` processes (one thread each,
     loopback only, no dashboard); closing the client closes the cluster."""
     import logging
+    import warnings
 
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=None,
-                           silence_logs=logging.ERROR)
+    with warnings.catch_warnings():
+        # the scheduler's loopback health endpoint moves to a free port when 8787 is taken
+        warnings.filterwarnings("ignore", message="Port .* is already in use")
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None,
+                               silence_logs=logging.ERROR)
     client = Client(cluster)
     client._controlmap_cluster = cluster  # type: ignore[attr-defined]  # closed with it
     return client
