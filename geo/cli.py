@@ -89,7 +89,7 @@ OutOption = Annotated[
 ]
 EXIT_REFUSED = 3
 #: by default, inputs smaller than this are ingested in this process (no cluster)
-SMALL_INPUT_DOCS = 300
+SMALL_INPUT_DOCS = 1000
 
 
 def _parse_date(value: str | None, what: str) -> dt.date | None:
