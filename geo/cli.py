@@ -123,8 +123,8 @@ def ingest(
     engine_name: EngineOption = None,
     workers: Annotated[int | None, typer.Option(
         "--workers", min=1,
-        help="Extract in N worker processes of a local Dask cluster [default: the number of "
-        "cores]. With 1, or by default for an input of fewer than "
+        help="Extract in N worker processes of a local Dask cluster (default: the number of "
+        "cores). With 1, or by default for an input of fewer than "
         f"{SMALL_INPUT_DOCS} documents, everything runs in this process: starting a cluster "
         "costs more than it saves there (see bench/README.md).")] = None,
     scheduler: Annotated[str | None, typer.Option(
