@@ -95,6 +95,8 @@ OutOption = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
 ]
 EXIT_REFUSED = 3
+#: by default, inputs smaller than this are ingested in this process (no cluster)
+SMALL_INPUT_DOCS = 1000
 
 
 def _parse_date(value: str | None, what: str) -> dt.date | None:
@@ -131,17 +133,28 @@ def ingest(
     engine_name: EngineOption = None,
     replace: Annotated[bool, typer.Option(
         "--replace", help="Update stored documents re-ingested with another date, title, URL "
-        "or outlet (their claims are extracted again).")] = False,
+        "or outlet (their claims are extracted again; runs in this process).")] = False,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1,
+        help="Extract in N worker processes of a local Dask cluster (default: the number of "
+        "cores). With 1, or by default for an input of fewer than "
+        f"{SMALL_INPUT_DOCS} documents, everything runs in this process: starting a cluster "
+        "costs more than it saves there (see bench/README.md).")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Send the extraction to the running Dask cluster at "
+        "tcp://HOST:PORT (its workers need controlmap installed); the writes still go to "
+        "--db, typically PostgreSQL.")] = None,
 ) -> None:
     """Ingest documents: extract their dated control claims into the database.
 
     Each document is stored atomically; the same content twice (whitespace and format
     aside) is skipped, unless --replace is given and its date or metadata changed. Exit
-    code 3 means some documents were refused (the rest were ingested).
+    code 3 means some documents were refused (the rest were ingested). A large JSON Lines
+    file is streamed: memory does not grow with its size.
     """
-    from rich.progress import Progress
+    import time
 
-    from geo import store
+    from geo import parallel, store
     from geo.ingest import ingest_paths
 
     default_date = _parse_date(date, "--date")
@@ -150,14 +163,32 @@ def ingest(
 
         check_engine(engine_name)
     engine = store.open_db(db)
-    with Progress(transient=True, console=_stderr_console()) as progress:
-        task = progress.add_task("ingesting", total=None)
-
-        def advance(name: str, outcome: str) -> None:
-            progress.update(task, advance=1, description=f"{outcome.split(':')[0]} {name}")
-
-        report = ingest_paths(engine, paths, default_date=default_date, on_document=advance,
-                              extractor=engine_name, replace=replace)
+    n_workers = 0 if replace else _workers_for(paths, workers, scheduler)
+    progress = parallel.Progress(on_change=parallel.ProgressLine())
+    progress.total = parallel.count_documents(paths)
+    started = time.perf_counter()
+    try:
+        if n_workers == 0:
+            report = ingest_paths(engine, paths, default_date=default_date,
+                                  on_document=lambda _name, _outcome: progress.advance(),
+                                  extractor=engine_name, replace=replace)
+        else:
+            client = (parallel.remote_client(scheduler) if scheduler
+                      else parallel.local_client(n_workers))
+            try:
+                report = parallel.ingest_parallel(engine, paths, client,
+                                                  default_date=default_date,
+                                                  extractor=engine_name, progress=progress)
+            finally:
+                parallel.close_client(client)
+    finally:
+        if progress.on_change is not None:
+            progress.on_change.close()  # type: ignore[attr-defined]
+    elapsed = time.perf_counter() - started
+    where = (f"on {scheduler}" if scheduler else
+             f"on {n_workers} workers" if n_workers else "in one process")
+    typer.echo(f"{progress.done:,} documents read in {elapsed:.1f} s "
+               f"({progress.done / elapsed if elapsed else 0:,.0f} docs/s) {where}", err=True)
     typer.echo(report.summary(), err=True)
     for name in report.outdated:
         typer.secho(f"skipped {name} (already stored; use --replace to update it)",
@@ -174,10 +205,32 @@ def ingest(
         raise typer.Exit(EXIT_REFUSED)
 
 
-def _stderr_console():
-    from rich.console import Console
+def _workers_for(paths: list[Path], workers: int | None, scheduler: str | None) -> int:
+    """Return how many local workers to start: 0 means ingest in this process."""
+    import os
 
-    return Console(stderr=True)
+    from geo.parallel import count_documents
+
+    if scheduler:
+        return 1  # the cluster's own workers; none is started here
+    if workers is not None:
+        return 0 if workers == 1 else workers
+    cores = os.cpu_count() or 1
+    if cores < 2:
+        return 0
+    total = count_documents(paths)
+    if total is None:  # JSON Lines: judge by size (~2 KB a document)
+        size = sum(p.stat().st_size for p in _input_files(paths))
+        total = size // 2048
+    return 0 if total < SMALL_INPUT_DOCS else cores
+
+
+def _input_files(paths: list[Path]):
+    for path in paths:
+        if path.is_dir():
+            yield from (p for p in path.rglob("*.jsonl") if p.is_file())
+        elif path.is_file():
+            yield path
 
 
 @app.command()
