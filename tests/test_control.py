@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.control import build_timeline, decide, is_seat_claim
-from geo.records import Claim
+from geo.control import (
+    CONTEST_RATIO,
+    MAX_EVIDENCE,
+    build_timeline,
+    decide,
+    direction,
+    is_seat_claim,
+    place_states,
+    status_of,
+)
+from geo.records import STATUSES, Claim
 
 D = dt.date(2021, 8, 1)
 
@@ -94,9 +105,25 @@ def test_ministry_recapture_alone_is_unconfirmed():
     assert (state.status, state.confirmed) == ("government", False)
 
 
-def test_other_group_holding_the_seat_is_contested():
+def test_other_group_holding_the_seat_before_the_resistance_date_is_contested():
     state = status([claim(iso="AF-PAN", actor="nrf", kind="held")], iso="AF-PAN")
-    assert state.status == "contested"
+    assert (state.status, state.holder) == ("contested", "nrf")
+
+
+def test_resistance_holding_panjshir_after_15_august_is_resistance_not_contested():
+    held = claim(iso="AF-PAN", actor="nrf", kind="held", day=19, claimant="local")
+    state = status([held], day=19, iso="AF-PAN")
+    assert (state.status, state.holder, state.confirmed) == ("resistance", "nrf", True)
+
+
+def test_status_of_maps_every_theatre_side_and_nothing_else():
+    from geo.theatre import load_theatre
+
+    after = load_theatre().resistance_from
+    assert {status_of(actor, after) for actor in load_theatre().sides} == {
+        "taliban", "government", "resistance"}
+    assert status_of("contested", after) == "contested"
+    assert status_of("some-militia", after) == "contested"
 
 
 def test_places_keep_their_own_state():
@@ -136,7 +163,7 @@ def test_every_known_state_is_traceable_to_claims_up_to_that_day(claims, offset)
     ids = {c.claim_id for c in claims}
     for iso in ("AF-GHA", "AF-HEL", "AF-KAB"):
         state = timeline.province_state(iso, day)
-        assert state.status in ("taliban", "government", "contested", "unknown")
+        assert state.status in STATUSES
         if state.status != "unknown":
             assert state.evidence, "a coloured province must have evidence"
             assert {c.claim_id for c in state.evidence} <= ids
@@ -144,3 +171,149 @@ def test_every_known_state_is_traceable_to_claims_up_to_that_day(claims, offset)
             assert state.since <= day
         else:
             assert not [c for c in claims if c.province_iso == iso and c.event_date <= day]
+
+
+# --- the model before it was made linear, kept as a slow reference -------------------------
+# The same rules as geo.control at the commit before the linear rewrite (membership by
+# ``in`` on lists, every day's evidence re-sorted and re-scored), with the status mapping
+# of today (the theatre's sides). The linear model must give exactly the same states.
+
+
+def _ref_score(claims):
+    best = {}
+    for c in claims:
+        key = (direction(c), c.document)
+        best[key] = max(best.get(key, 0.0), c.confidence)
+    scores = defaultdict(float)
+    for (d, _), conf in best.items():
+        scores[d] += conf
+    return scores
+
+
+def _ref_decide(claims):
+    scores = _ref_score(claims)
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    winner, top = ranked[0]
+    sides = [(d, s) for d, s in ranked if d != "contested"]
+    if len(sides) >= 2 and sides[1][1] >= CONTEST_RATIO * sides[0][1]:
+        return "contested", top
+    return winner, top
+
+
+def _ref_confirmed(status, holder, evidence):
+    if status in ("contested", "unknown") and holder in ("contested", ""):
+        return True
+    return any(c.claimant != holder for c in evidence)
+
+
+def _ref_confidence(evidence):
+    remaining = 1.0
+    for score in _ref_score(evidence).values():
+        remaining *= 1.0 - min(score, 0.99)
+    return round(min(0.99, 1.0 - remaining), 2)
+
+
+@dataclass
+class _RefRun:
+    status: str = "unknown"
+    holder: str = ""
+    since: dt.date | None = None
+    evidence: list = field(default_factory=list)
+    contrary: list = field(default_factory=list)
+
+
+def _ref_province_day(run, day, day_claims):
+    seat = [c for c in day_claims if is_seat_claim(c)]
+    parts = [c for c in day_claims if not is_seat_claim(c)]
+    if seat:
+        winner, _ = _ref_decide(seat)
+        status = status_of(winner, day)
+        support = [c for c in seat if status == "contested" or direction(c) == winner]
+        losing = [c for c in seat if c not in support]
+        threats = [c for c in parts if direction(c) != "government"]
+        if status == "government" and threats:
+            return "contested", "government", support + threats, losing
+        return status, winner, support + [c for c in parts if direction(c) == winner], losing
+    base = run.status
+    if base in ("government", "unknown"):
+        return "contested", run.holder or "government", parts, []
+    if base == "taliban":
+        against = [c for c in parts if direction(c) != "taliban"]
+        if against:
+            return "contested", "taliban", against, [c for c in parts if c not in against]
+        return "taliban", "taliban", parts, []
+    return base, run.holder, parts, []
+
+
+def _ref_place_day(run, day, day_claims):
+    winner, _ = _ref_decide(day_claims)
+    status = status_of(winner, day)
+    support = [c for c in day_claims if status == "contested" or direction(c) == winner]
+    return status, winner, support, [c for c in day_claims if c not in support]
+
+
+def _ref_walk(claims, key, level, step):
+    by_day = defaultdict(list)
+    for c in claims:
+        by_day[c.event_date].append(c)
+    run, out = _RefRun(), []
+    for day in sorted(by_day):
+        status, holder, support, losing = step(run, day, by_day[day])
+        if status != run.status or holder != run.holder:
+            run = _RefRun(status, holder, day, list(support), list(losing))
+        else:
+            run.evidence.extend(support)
+            run.contrary.extend(losing)
+        evidence = sorted(run.evidence, key=lambda c: (-c.confidence, c.event_date))
+        out.append((day, (key, level, run.status, run.since, _ref_confidence(run.evidence),
+                          _ref_confirmed(run.status, run.holder, run.evidence),
+                          tuple(evidence[:MAX_EVIDENCE]),
+                          tuple(sorted(run.contrary, key=lambda c: -c.confidence)[:MAX_EVIDENCE]),
+                          run.holder)))
+    return out
+
+
+def _as_ref(entries):
+    return [(day, (s.key, s.level, s.status, s.since, s.confidence, s.confirmed, s.evidence,
+                   s.contrary, s.holder)) for day, s in entries]
+
+
+MANY = st.builds(
+    claim,
+    place_kind=st.sampled_from(["capital", "province", "district", "town"]),
+    iso=st.sampled_from(["AF-GHA", "AF-PAN"]),
+    actor=st.sampled_from(["taliban", "government", "nrf"]),
+    kind=st.sampled_from(["captured", "recaptured", "contested", "held"]),
+    day=st.integers(0, 25),
+    claimant=st.sampled_from(["taliban", "government", "local", "media", "nrf"]),
+    precision=st.sampled_from([1, 2, 3]),
+    confidence=st.sampled_from([0.1, 0.2, 0.3, 0.35, 0.5, 0.55, 0.7, 0.8, 0.9, 1.0])
+    | st.floats(0.05, 1.0),
+    document=st.sampled_from([f"{i}.txt" for i in range(8)]),
+    place_id=st.sampled_from([None, "d:1", "d:2"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(MANY, max_size=120))
+def test_linear_model_gives_exactly_the_reference_states(claims):
+    by_province, by_place = defaultdict(list), defaultdict(list)
+    for c in claims:
+        by_province[c.province_iso].append(c)
+        if c.place_kind not in ("province", "capital") or c.geo_precision == 2:
+            by_place[c.place_id].append(c)
+    timeline = build_timeline(claims)
+    for iso, cs in by_province.items():
+        assert _as_ref(timeline.provinces[iso]) == _ref_walk(cs, iso, "province",
+                                                             _ref_province_day)
+    for pid, cs in by_place.items():
+        assert _as_ref(place_states(cs, pid)) == _ref_walk(cs, pid, "place", _ref_place_day)
+
+
+def test_more_than_max_evidence_keeps_the_most_confident_first_come():
+    claims = [claim(document=f"{i}.txt", confidence=0.5 + (i % 7) / 20, day=i % 3)
+              for i in range(80)]
+    state = build_timeline(claims).provinces["AF-GHA"][-1][1]
+    assert _as_ref([(D, state)])[0][1] == _ref_walk(claims, "AF-GHA", "province",
+                                                    _ref_province_day)[-1][1]
+    assert len(state.evidence) == MAX_EVIDENCE
