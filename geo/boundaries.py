@@ -12,9 +12,7 @@ import csv
 import json
 from functools import lru_cache
 from pathlib import Path
-
-import geopandas as gpd
-import shapely
+from typing import TYPE_CHECKING
 
 from geo.errors import GazetteerError
 from geo.settings import DATA_DIR, PROVINCES_PATH
@@ -23,6 +21,10 @@ PROVINCE_TABLE_PATH = DATA_DIR / "gazetteer" / "provinces.csv"
 BUILD_HINT = "Run `.venv/bin/python scripts/build_provinces.py` to build it."
 _LIST_COLUMNS = ("aliases", "capital_aliases")
 _FLOAT_COLUMNS = ("capital_lat", "capital_lon")
+
+if TYPE_CHECKING:  # geopandas and shapely load only where geometry work happens (~0.4 s)
+    import geopandas as gpd
+    import shapely
 
 
 def load_provinces(path: str | Path | None = None) -> gpd.GeoDataFrame:
@@ -51,6 +53,8 @@ def load_provinces(path: str | Path | None = None) -> gpd.GeoDataFrame:
 
 @lru_cache(maxsize=8)
 def _read_provinces(path: Path) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
     if not path.is_file():
         raise GazetteerError(f"The provinces file {path} does not exist.", hint=BUILD_HINT)
     try:
@@ -109,6 +113,8 @@ def _parse_row(row: dict[str, str]) -> dict:
 
 @lru_cache(maxsize=8)
 def _province_index(path: Path) -> tuple[shapely.STRtree, tuple[str, ...]]:
+    import shapely
+
     frame = _read_provinces(path)
     # Copies, prepared once: the cached frame's geometries stay untouched.
     geometries = shapely.from_wkb(shapely.to_wkb(frame.geometry.values))
@@ -130,6 +136,8 @@ def province_of_point(lat: float, lon: float) -> str | None:
         The code (``"AF-HEL"``), or None for a point outside Afghanistan. A point on a
         shared border goes to the province that comes first by ISO code.
     """
+    import shapely
+
     tree, codes = _province_index(Path(PROVINCES_PATH.value()).resolve())
     # The tree tests only the polygons whose boxes hold the point, each prepared.
     hits = tree.query(shapely.Point(lon, lat), predicate="intersects")

@@ -46,7 +46,9 @@ def model_from_claims(claims: list[Claim], counts: list[CountStatement] | None =
                       version: str = "") -> ControlModel:
     """Return the model of an in-memory list of claims (pure: no database)."""
     provinces = {row["iso_3166_2"]: row for row in load_province_table()}
-    return ControlModel(claims, counts or [], build_timeline(claims), provinces, version)
+    names = {iso: row["name"] for iso, row in provinces.items()}
+    timeline = build_timeline(claims, province_names=names)
+    return ControlModel(claims, counts or [], timeline, provinces, version)
 
 
 def load_model(db: str | None = None) -> ControlModel:

@@ -6,12 +6,14 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.control import (
     CONTEST_RATIO,
     MAX_EVIDENCE,
+    age_label,
     build_timeline,
     decide,
     direction,
@@ -19,7 +21,7 @@ from geo.control import (
     place_states,
     status_of,
 )
-from geo.records import STATUSES, Claim
+from geo.records import STATUSES, Claim, State
 
 D = dt.date(2021, 8, 1)
 
@@ -317,3 +319,145 @@ def test_more_than_max_evidence_keeps_the_most_confident_first_come():
     assert _as_ref([(D, state)])[0][1] == _ref_walk(claims, "AF-GHA", "province",
                                                     _ref_province_day)[-1][1]
     assert len(state.evidence) == MAX_EVIDENCE
+
+
+# --- consistent states: places follow their province (rule 7), staleness (rule 8) ---------
+
+
+def on(gazetteer, place_id, day, actor="taliban", kind="captured", claimant="media",
+       precision=None, document="r.txt", confidence=0.8):
+    """Return a claim about a real gazetteer place on ``day`` (a date)."""
+    place = next(p for p in gazetteer.places if p.place_id == place_id)
+    if precision is None:
+        precision = 3 if place.kind == "province" else 1
+    return Claim(
+        document=document, event_date=day, place=place.name, place_id=place.place_id,
+        place_kind=place.kind, province_iso=place.province_iso, actor=actor, kind=kind,
+        claimant=claimant, geo_precision=precision, confidence=confidence,
+        quote=f"{actor} {kind} {place.name}", start=0, end=10,
+    ).with_id()
+
+
+def test_herat_place_follows_herat_province_after_it_falls(gazetteer):
+    claims = [
+        on(gazetteer, "place:AF-HER:islamkala", dt.date(2021, 7, 24), actor="government",
+           kind="recaptured", claimant="government"),
+        on(gazetteer, "cap:AF-HER", dt.date(2021, 8, 12), document="h.txt"),
+    ]
+    timeline = build_timeline(claims, province_names={"AF-HER": "Herat"})
+    before = timeline.place_state("place:AF-HER:islamkala", dt.date(2021, 8, 1))
+    assert (before.status, before.confirmed) == ("government", False)
+    after = timeline.place_state("place:AF-HER:islamkala", dt.date(2021, 9, 6))
+    assert (after.status, after.since, after.follows) == ("taliban", dt.date(2021, 8, 12),
+                                                         "AF-HER")
+    assert after.note == "follows Herat province, Taliban since 2021-08-12"
+    assert {c.place_id for c in after.evidence} == {"cap:AF-HER"}
+
+
+def test_kandahar_airfield_attack_five_weeks_old_follows_the_fall_of_kandahar(gazetteer):
+    claims = [
+        on(gazetteer, "place:AF-KAN:kandaharirfild", dt.date(2021, 7, 31), kind="contested"),
+        on(gazetteer, "cap:AF-KAN", dt.date(2021, 8, 13), document="k.txt"),
+    ]
+    state = build_timeline(claims).place_state("place:AF-KAN:kandaharirfild",
+                                               dt.date(2021, 9, 6))
+    assert (state.status, state.since, state.follows) == ("taliban", dt.date(2021, 8, 13),
+                                                         "AF-KAN")
+
+
+def test_kandahar_city_marker_agrees_with_kandahar_province_on_13_august(gazetteer):
+    claims = [
+        on(gazetteer, "cap:AF-KAN", dt.date(2021, 8, 1), kind="contested", precision=2),
+        on(gazetteer, "cap:AF-KAN", dt.date(2021, 8, 13), document="k.txt"),
+    ]
+    timeline = build_timeline(claims, province_names={"AF-KAN": "Kandahar"})
+    day = dt.date(2021, 8, 13)
+    city, province = timeline.place_state("cap:AF-KAN", day), timeline.province_state("AF-KAN", day)
+    assert (province.status, province.since) == ("taliban", day)
+    assert (city.status, city.since) == ("taliban", day)
+    assert city.note == "follows Kandahar province, Taliban since 2021-08-13"
+    assert timeline.place_state("cap:AF-KAN", dt.date(2021, 8, 12)).status == "contested"
+
+
+def test_newer_evidence_about_a_place_overrides_its_province(gazetteer):
+    claims = [
+        on(gazetteer, "place:AF-KAN:spinbuldaktun", dt.date(2021, 7, 14)),
+        on(gazetteer, "cap:AF-KAN", dt.date(2021, 7, 20), actor="government", kind="held",
+           document="g.txt"),
+        on(gazetteer, "place:AF-KAN:spinbuldaktun", dt.date(2021, 7, 25), document="t.txt"),
+    ]
+    timeline = build_timeline(claims)
+    assert timeline.place_state("place:AF-KAN:spinbuldaktun", dt.date(2021, 7, 22)).follows
+    state = timeline.place_state("place:AF-KAN:spinbuldaktun", dt.date(2021, 7, 26))
+    assert (state.status, state.follows, state.note) == ("taliban", "", "")
+
+
+def test_a_place_already_on_its_provinces_side_keeps_its_own_state(gazetteer):
+    claims = [on(gazetteer, "place:AF-KAN:spinbuldaktun", dt.date(2021, 7, 14)),
+              on(gazetteer, "cap:AF-KAN", dt.date(2021, 8, 13), document="k.txt")]
+    state = build_timeline(claims).place_state("place:AF-KAN:spinbuldaktun",
+                                               dt.date(2021, 8, 20))
+    assert (state.status, state.since, state.follows) == ("taliban", dt.date(2021, 7, 14), "")
+
+
+def test_a_contested_day_of_the_province_is_not_a_change_of_hands(gazetteer):
+    claims = [
+        on(gazetteer, "cap:AF-KAN", dt.date(2021, 7, 1), actor="government", kind="held"),
+        on(gazetteer, "place:AF-KAN:spinbuldaktun", dt.date(2021, 7, 14), document="t.txt"),
+        on(gazetteer, "cap:AF-KAN", dt.date(2021, 7, 20), kind="contested", document="c.txt"),
+        on(gazetteer, "cap:AF-KAN", dt.date(2021, 7, 25), actor="government", kind="held",
+           document="g.txt"),
+    ]
+    state = build_timeline(claims).place_state("place:AF-KAN:spinbuldaktun",
+                                               dt.date(2021, 7, 30))
+    assert (state.status, state.follows) == ("taliban", "")
+
+
+def test_a_state_whose_last_report_is_five_weeks_old_is_stale(gazetteer):
+    claims = [
+        on(gazetteer, "cap:AF-KAN", dt.date(2021, 7, 20)),
+        on(gazetteer, "place:AF-KAN:kandaharirfild", dt.date(2021, 7, 31), kind="contested",
+           document="k.txt"),
+    ]
+    timeline = build_timeline(claims, stale_days=21)
+    fresh = timeline.place_state("place:AF-KAN:kandaharirfild", dt.date(2021, 8, 21))
+    old = timeline.place_state("place:AF-KAN:kandaharirfild", dt.date(2021, 9, 6))
+    assert (fresh.status, fresh.stale) == ("contested", False)
+    assert (old.status, old.stale, old.last_report) == ("contested", True, dt.date(2021, 7, 31))
+    assert age_label(old, dt.date(2021, 9, 6)) == "last report 5 weeks ago"
+    assert timeline.province_state("AF-KAN", dt.date(2021, 8, 21)).stale is False
+    assert timeline.province_state("AF-KAN", dt.date(2021, 8, 22)).stale is True
+
+
+def test_a_place_following_its_province_ages_with_the_province(gazetteer):
+    claims = [
+        on(gazetteer, "place:AF-KAN:kandaharirfild", dt.date(2021, 7, 31), kind="contested"),
+        on(gazetteer, "cap:AF-KAN", dt.date(2021, 8, 13), document="k.txt"),
+        on(gazetteer, "cap:AF-KAN", dt.date(2021, 9, 1), actor="taliban", kind="held",
+           document="h.txt"),
+    ]
+    state = build_timeline(claims, stale_days=21).place_state(
+        "place:AF-KAN:kandaharirfild", dt.date(2021, 9, 10))
+    assert (state.follows, state.last_report, state.stale) == ("AF-KAN", dt.date(2021, 9, 1),
+                                                               False)
+
+
+def test_stale_days_setting_overrides_the_theatre(monkeypatch):
+    from geo.control import stale_after_days
+    from geo.theatre import load_theatre
+
+    monkeypatch.delenv("CONTROLMAP_STALE_DAYS", raising=False)
+    assert stale_after_days() == load_theatre().stale_after_days == 21
+    monkeypatch.setenv("CONTROLMAP_STALE_DAYS", "7")
+    assert stale_after_days() == 7
+    assert build_timeline([]).stale_after_days == 7
+
+
+@pytest.mark.parametrize(("days", "label"), [
+    (0, "last report today"), (1, "last report yesterday"), (9, "last report 9 days ago"),
+    (14, "last report 2 weeks ago"), (38, "last report 5 weeks ago"),
+    (95, "last report 3 months ago")])
+def test_age_label_reads_the_age_of_the_latest_report(days, label):
+    state = State("AF-KAN", "province", "taliban", D, 0.9, True, last_report=D)
+    assert age_label(state, D + dt.timedelta(days=days)) == label
+    assert age_label(State("AF-KAN", "province", "unknown", None, 0.0, True), D) == "no report"
