@@ -222,9 +222,48 @@ def demo(db: DbOption = None) -> None:
 
     engine = store.open_db(db)
     report = ingest_paths(engine, [Path(settings.DEMO_DIR.value())])
+    from geo.baselines import add_theatre_baseline; add_theatre_baseline(engine)  # noqa: E702, I001  baseline (#10.3)
     typer.echo(f"demo: {report.summary()} into {store.database_url(db)}", err=True)
     if report.refused:
         raise typer.Exit(EXIT_REFUSED)
+
+
+@app.command()
+@clean_errors
+def baseline(
+    date: Annotated[str, typer.Option("--date", help="Day the baseline holds from, "
+                                      "YYYY-MM-DD.")],
+    status: Annotated[str, typer.Option("--status", help="The side that holds the places: "
+                                        "government, taliban or resistance.")],
+    note: Annotated[str, typer.Option("--note", help="What the baseline rests on.")],
+    isos: Annotated[list[str] | None, typer.Argument(
+        help="Province ISO codes (with --provinces); none: every province or capital.",
+        show_default=False)] = None,
+    capitals: Annotated[bool, typer.Option("--capitals", help="Every provincial capital "
+                                           "(the default).")] = False,
+    provinces: Annotated[bool, typer.Option("--provinces", help="Whole provinces: every "
+                                            "one, or the ISO codes given.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Set a baseline: STATUS holds the capitals (or provinces) from DATE until evidence
+    says otherwise. Stored as attributed manual claims (origin baseline); reject them like
+    any claim."""
+    from geo import settings, store
+    from geo.baselines import build_baseline, save_baseline
+    from geo.gazetteer import load_gazetteer
+
+    day = _parse_date(date, "--date")
+    if capitals and (provinces or isos):
+        raise ControlmapError("--capitals takes no ISO codes and excludes --provinces",
+                              "list provinces with --provinces AF-KAB AF-BAL ...")
+    places: str | list[str] = list(isos) if isos else ("provinces" if provinces else
+                                                       "capitals")
+    claims_ = build_baseline(load_gazetteer(), day, status.strip().lower(), places, note=note,
+                             author=settings.EDITOR.value())
+    with store.open_db(db).begin() as conn:
+        added = save_baseline(conn, claims_)
+    typer.echo(f"baseline: {added} claims added ({len(claims_) - added} already stored), "
+               f"{status} from {day.isoformat()}", err=True)
 
 
 def _edit(claim_id: str, note: str, db: str | None, action: str) -> None:
