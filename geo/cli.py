@@ -189,7 +189,8 @@ def snapshot(
     from geo import model as control_model
 
     day = _parse_date(date, "--date")
-    model = control_model.load_model(db)
+    # The stored state intervals of that day (rebuilt only where claims changed).
+    model = control_model.load_materialised(db, day)
     _write(export.snapshot_geojson(model, day), output)
 
 
@@ -204,7 +205,7 @@ def timeline(
     from geo import export
     from geo import model as control_model
 
-    model = control_model.load_model(db)
+    model = control_model.load_materialised(db, places=False)
     if format == "csv":
         _write(export.timeline_csv(model), output)
     elif format == "geojson":
