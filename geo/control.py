@@ -34,8 +34,9 @@ Rules (also in the README):
    than their province's last change of hands**. A province *changes hands* on a day its
    status becomes a side (``taliban``, ``government``, ``resistance``) other than the last
    side it had (contested days in between do not count; the first side it ever has counts).
-   When that happens after a place's last evidence and the place's status differs, the
-   place *follows the province*: it takes the province's status, holder and evidence from
+   When that happens after a place's last evidence, the place *follows the province*
+   (even when it was already on that side, so that no place shows a state older than its
+   province's last change of hands): it takes the province's status, holder and evidence from
    that day, with ``follows`` set to the province and a ``note`` saying why ("follows
    Kandahar province, Taliban since 2021-08-13"). Newer evidence about the place gives it
    its own state again (the same day's own evidence wins over the province's change).
@@ -411,8 +412,6 @@ def follow_province(claims: Iterable[Claim], changes: Sequence[tuple[dt.date, St
             out.append((day, _freeze(run, place_id, "place")))
             continue
         prov = follow_days[day]
-        if prov.status == run.status:
-            continue  # already consistent with the province: keep the place's own state
         run = _Run(prov.status, prov.holder, day, follows=prov.key)
         label = labels.get(prov.status, prov.status)
         out.append((day, State(

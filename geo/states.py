@@ -39,7 +39,7 @@ from geo.control import Timeline, group_claims, places_of, province_states, stal
 from geo.records import Claim, State
 
 #: Bump when the model's rules change, so stored intervals are rebuilt.
-MODEL_VERSION = "2"
+MODEL_VERSION = "3"
 _ALL = "*"
 _PER_PROVINCE_LOAD = 4  # rebuilding more provinces than this loads every claim at once
 

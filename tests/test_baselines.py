@@ -136,3 +136,15 @@ def test_the_demo_ships_the_theatres_baseline_so_unknown_means_no_evidence(demo_
 def test_panjshir_held_by_the_resistance_on_20_august_in_the_demo(demo_db):
     state = load_model(demo_db).states_on(dt.date(2021, 8, 20))["AF-PAN"]
     assert (state.status, state.holder) == ("resistance", "nrf")
+
+
+def test_no_demo_place_on_6_september_is_older_than_its_provinces_last_change(demo_db):
+    from geo.control import changes_of_hands
+
+    model, day = load_model(demo_db), dt.date(2021, 9, 6)
+    for pid, claim in model.timeline.place_claims.items():
+        state = model.timeline.place_state(pid, day)
+        changes = [d for d, _ in changes_of_hands(model.timeline.provinces[claim.province_iso])
+                   if d <= day]
+        if changes:
+            assert state.since >= changes[-1], (claim.place, state)

@@ -392,12 +392,15 @@ def test_newer_evidence_about_a_place_overrides_its_province(gazetteer):
     assert (state.status, state.follows, state.note) == ("taliban", "", "")
 
 
-def test_a_place_already_on_its_provinces_side_keeps_its_own_state(gazetteer):
+def test_a_place_already_on_its_provinces_side_still_dates_from_the_change(gazetteer):
     claims = [on(gazetteer, "place:AF-KAN:spinbuldaktun", dt.date(2021, 7, 14)),
               on(gazetteer, "cap:AF-KAN", dt.date(2021, 8, 13), document="k.txt")]
-    state = build_timeline(claims).place_state("place:AF-KAN:spinbuldaktun",
-                                               dt.date(2021, 8, 20))
-    assert (state.status, state.since, state.follows) == ("taliban", dt.date(2021, 7, 14), "")
+    timeline = build_timeline(claims)
+    state = timeline.place_state("place:AF-KAN:spinbuldaktun", dt.date(2021, 8, 20))
+    assert (state.status, state.since, state.follows) == ("taliban", dt.date(2021, 8, 13),
+                                                         "AF-KAN")
+    own = timeline.place_state("place:AF-KAN:spinbuldaktun", dt.date(2021, 8, 12))
+    assert (own.status, own.since, own.follows) == ("taliban", dt.date(2021, 7, 14), "")
 
 
 def test_a_contested_day_of_the_province_is_not_a_change_of_hands(gazetteer):
