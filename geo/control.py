@@ -200,39 +200,50 @@ class _TopK:
 class _RunScore:
     """A run's evidence scores kept incrementally: per direction, per source its best.
 
-    The totals are the same floats as :func:`_score` over all the run's evidence: a new
-    source adds its confidence at the end (as the sum in first-seen order does); a source
-    whose best rises marks its direction for a re-sum in first-seen order.
+    The totals are the same floats as :func:`_score` over all the run's evidence, which sums
+    each direction's sources in first-seen order: each direction keeps its sources' best
+    values in that order with their running (prefix) sums; a new source appends one sum, and
+    a source whose best rises re-sums only from its position on (a source seen again is
+    almost always a recent one, so this is short).
     """
 
-    __slots__ = ("best", "dirty", "total")
+    __slots__ = ("dirty_from", "position", "prefix", "values")
 
     def __init__(self) -> None:
-        self.best: dict[str, dict[str, float]] = {}
-        self.total: dict[str, float] = {}
-        self.dirty: set[str] = set()
+        self.position: dict[str, dict[str, int]] = {}
+        self.values: dict[str, list[float]] = {}
+        self.prefix: dict[str, list[float]] = {}
+        self.dirty_from: dict[str, int] = {}
 
     def add(self, d: str, source: str, confidence: float) -> None:
-        per = self.best.setdefault(d, {})
-        old = per.get(source)
-        if old is None:
-            per[source] = max(0.0, confidence)
-            if d not in self.dirty:
-                self.total[d] = self.total.get(d, 0.0) + per[source]
-        elif confidence > old:
-            per[source] = confidence
-            self.dirty.add(d)
+        position = self.position.get(d)
+        if position is None:
+            position = self.position[d] = {}
+            self.values[d], self.prefix[d] = [], [0.0]
+        i = position.get(source)
+        values = self.values[d]
+        if i is None:
+            position[source] = len(values)
+            values.append(max(0.0, confidence))
+            if d not in self.dirty_from:
+                prefix = self.prefix[d]
+                prefix.append(prefix[-1] + values[-1])
+        elif confidence > values[i]:
+            values[i] = confidence
+            self.dirty_from[d] = min(i, self.dirty_from.get(d, i))
 
     def confidence(self) -> float:
-        for d in self.dirty:
-            total = 0.0
-            for value in self.best[d].values():
+        for d, start in self.dirty_from.items():
+            values, prefix = self.values[d], self.prefix[d]
+            del prefix[start + 1:]
+            total = prefix[start]
+            for value in values[start:]:
                 total += value
-            self.total[d] = total
-        self.dirty.clear()
+                prefix.append(total)
+        self.dirty_from.clear()
         remaining = 1.0
-        for d in self.best:
-            remaining *= 1.0 - min(self.total[d], 0.99)
+        for d in self.values:
+            remaining *= 1.0 - min(self.prefix[d][-1], 0.99)
         return round(min(0.99, 1.0 - remaining), 2)
 
 
