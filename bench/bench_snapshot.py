@@ -22,7 +22,20 @@ d. end to end, as ``controlmap snapshot --date D`` does it: ``model.load_model(d
 Every timing except (b) is the median of ``--repeat`` runs (default 3; at least 7 below
 100,000 claims).
 
-    .venv/bin/python bench/bench_snapshot.py [--quick] [--repeat N] [--load-1m]
+    .venv/bin/python bench/bench_snapshot.py [--quick] [--repeat N] [--load-1m] [--legacy]
+        [--reference REV]
+
+By default two sections run (issue #12.2), then the table above with ``--legacy``:
+
+e. **model build** at 1k / 10k / 50k documents (~3 claims each) and 1M claims:
+   ``build_timeline`` µs per claim, side by side with the model of git revision
+   ``--reference`` (default ``73b3aca``, before the linear rewrite; skipped when git or the
+   revision is missing, and above 150,000 claims unless ``--reference-1m``);
+f. **``controlmap snapshot --date D``** wall time (a real subprocess) on the demo database
+   and on a 50k-document database (150,000 synthetic claims saved with
+   ``store.save_claims_bulk``): the first run (cold: builds the state intervals) and the
+   median of ``--repeat`` warm runs (the intervals already built), demo and 50k
+   interleaved.
 
 Target (issue): a snapshot in under 50 ms at 100,000 claims, cost growing no faster than
 linearly.
@@ -32,9 +45,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
 import json
+import os
 import random
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -165,13 +182,138 @@ def measure(n: int, repeat: int, workdir: Path, with_db: bool) -> dict:
     return res
 
 
+ROOT = Path(__file__).resolve().parent.parent
+CONTROLMAP = str(Path(sys.executable).parent / "controlmap")
+
+
+def reference_build(rev: str):
+    """Return ``build_timeline`` of ``geo/control.py`` at git revision ``rev``, or None."""
+    try:
+        source = subprocess.run(["git", "show", f"{rev}:geo/control.py"], cwd=ROOT, check=True,
+                                capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    spec = importlib.util.spec_from_loader("_control_reference", loader=None)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module.__name__] = module  # dataclasses look their module up
+    exec(compile(source, f"{rev}:geo/control.py", "exec"), module.__dict__)
+    return module.build_timeline
+
+
+def clustered(claims: list[Claim], seed: int = 7) -> list[Claim]:
+    """Return the claims rewritten as reports of one war: each province falls on one day
+    (the government holds it before, the Taliban after), so states last for weeks and their
+    evidence grows, as in a real corpus (the random claims flip side every day)."""
+    import dataclasses
+
+    rng = random.Random(seed)
+    falls: dict[str, dt.date] = {}
+    out = []
+    for c in claims:
+        if c.province_iso is None:
+            out.append(c)
+            continue
+        fall = falls.setdefault(c.province_iso,
+                                FIRST_DAY + dt.timedelta(days=rng.randrange(30, 60)))
+        actor, kind = ("taliban", "captured") if c.event_date >= fall else ("government",
+                                                                           "held")
+        out.append(dataclasses.replace(c, actor=actor, kind=kind, claim_id=""))
+    return out
+
+
+def model_section(repeat: int, rev: str, reference_1m: bool, shape: str = "random") -> str:
+    """Return the Markdown table of (e): build µs per claim, this model and ``rev``'s."""
+    reference = reference_build(rev)
+    sizes = [(1_000, 3_000), (10_000, 30_000), (50_000, 150_000), (None, 1_000_000)]
+    rows = []
+    for docs, n in sizes:
+        claims = synthetic_claims(n)
+        if shape == "clustered":
+            claims = clustered(claims)
+        runs = repeat if n >= 150_000 else max(repeat, 5)
+        new = _median_time(lambda cs=claims: build_timeline(cs), runs)
+        old = None
+        if reference is not None and (n <= 150_000 or reference_1m):
+            old = _median_time(lambda cs=claims: reference(cs), runs)
+        rows.append([f"{docs:,}" if docs else "-", f"{n:,}", f"{new * 1e3:,.0f}",
+                     f"{new / n * 1e6:.2f}", "-" if old is None else f"{old / n * 1e6:.2f}",
+                     "-" if old is None else f"{old / new:.2f}"])
+        print(f"  model N={n:,}", file=sys.stderr, flush=True)
+    return _corpus.table(["documents", "claims", "build ms", "build µs/claim",
+                          f"{rev} µs/claim", f"{rev} / now"], rows)
+
+
+def _snapshot_wall(db: str, day: str) -> tuple[float, float]:
+    """Return the wall time and the CPU time (user + system) of one snapshot command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run([CONTROLMAP, "snapshot", "--date", day, "--db", db, "-o", os.devnull],
+                   check=True, capture_output=True, cwd=ROOT)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def cli_section(repeat: int, workdir: Path) -> tuple[str, dict]:
+    """Return the Markdown table of (f) and its figures: snapshot wall time demo vs 50k."""
+    demo = str(workdir / "demo.db")
+    subprocess.run([CONTROLMAP, "demo", "--db", demo], check=True, capture_output=True,
+                   cwd=ROOT)
+    big = str(workdir / "50k.db")
+    engine = store.open_db(big)
+    with engine.begin() as conn:
+        store.save_claims_bulk(conn, synthetic_claims(150_000))
+    store.close_db(big)
+    day = "2021-08-13"
+    cold = {"demo": _snapshot_wall(demo, day), "50k": _snapshot_wall(big, day)}
+    warm: dict[str, list[tuple[float, float]]] = {"demo": [], "50k": []}
+    for _ in range(max(repeat, 5)):
+        for name, db in (("demo", demo), ("50k", big)):
+            warm[name].append(_snapshot_wall(db, day))
+    wall = {k: statistics.median(w for w, _ in v) for k, v in warm.items()}
+    cpu = {k: statistics.median(c for _, c in v) for k, v in warm.items()}
+    rows = [[name, f"{cold[name][0]:.2f}", f"{wall[name]:.2f}",
+             f"{min(w for w, _ in warm[name]):.2f}-{max(w for w, _ in warm[name]):.2f}",
+             f"{cpu[name]:.2f}"] for name in ("demo", "50k")]
+    ratio, cpu_ratio = wall["50k"] / wall["demo"], cpu["50k"] / cpu["demo"]
+    text = _corpus.table(["database", "cold wall s (builds intervals)", "warm wall median s",
+                          "warm wall range s", "warm CPU median s"], rows)
+    text += (f"\n\nWarm 50k / demo: **{ratio:.2f}×** wall, **{cpu_ratio:.2f}×** CPU "
+             f"(target ≤ 2×: {'met' if max(ratio, cpu_ratio) <= 2 else 'NOT met'}).")
+    return text, {"cold": cold, "wall": wall, "cpu": cpu, "ratio": ratio}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="stop at 100,000 claims")
     parser.add_argument("--repeat", type=int, default=3, help="runs per timing (median)")
     parser.add_argument("--load-1m", action="store_true",
                         help="also store and load 1,000,000 claims (c and d at 1M)")
+    parser.add_argument("--legacy", action="store_true",
+                        help="also run the table of (a)-(d) (build, states_on, load, e2e)")
+    parser.add_argument("--reference", default="73b3aca",
+                        help="git revision whose model (e) compares with")
+    parser.add_argument("--model-only", action="store_true", help="only section (e)")
+    parser.add_argument("--reference-1m", action="store_true",
+                        help="also time the reference model at 1,000,000 claims")
     args = parser.parse_args(argv)
+    print(f"load average before: {Path('/proc/loadavg').read_text().strip()}")
+    print(f"machine: {_corpus.machine()}\n")
+    for shape in ("random", "clustered"):
+        print(f"### (e) model build, {shape} claims\n")
+        print(model_section(args.repeat, args.reference, args.reference_1m, shape) + "\n")
+    if args.model_only:
+        return
+    with tempfile.TemporaryDirectory(prefix="bench_snapshot_cli_") as tmp:
+        print("\n### (f) `controlmap snapshot` wall time\n")
+        print(cli_section(args.repeat, Path(tmp))[0])
+    print(f"\nload average after: {Path('/proc/loadavg').read_text().strip()}")
+    if args.legacy:
+        legacy(args)
+
+
+def legacy(args: argparse.Namespace) -> None:
+    """Run and print the table of (a)-(d)."""
     sizes = [1_000, 10_000, 100_000] + ([] if args.quick else [1_000_000])
 
     t0 = time.perf_counter()

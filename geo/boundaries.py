@@ -12,10 +12,7 @@ import csv
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import geopandas as gpd
-import shapely
+from typing import TYPE_CHECKING, Any
 
 from geo.errors import GazetteerError
 from geo.resources import data_path
@@ -25,6 +22,10 @@ PROVINCE_TABLE_PATH = data_path("gazetteer", "provinces.csv")
 BUILD_HINT = "Run `.venv/bin/python scripts/build_provinces.py` to build it."
 _LIST_COLUMNS = ("aliases", "capital_aliases")
 _FLOAT_COLUMNS = ("capital_lat", "capital_lon")
+
+if TYPE_CHECKING:  # geopandas and shapely load only where geometry work happens (~0.4 s)
+    import geopandas as gpd
+    import shapely
 
 
 def load_provinces(path: str | Path | None = None) -> gpd.GeoDataFrame:
@@ -53,6 +54,8 @@ def load_provinces(path: str | Path | None = None) -> gpd.GeoDataFrame:
 
 @lru_cache(maxsize=8)
 def _read_provinces(path: Path) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
     if not path.is_file():
         raise GazetteerError(f"The provinces file {path} does not exist.", hint=BUILD_HINT)
     try:
@@ -111,6 +114,8 @@ def _parse_row(row: dict[str, str]) -> dict:
 
 @lru_cache(maxsize=8)
 def _province_index(path: Path) -> tuple[shapely.STRtree, tuple[str, ...]]:
+    import shapely
+
     frame = _read_provinces(path)
     # Copies, prepared once: the cached frame's geometries stay untouched.
     geometries = shapely.from_wkb(shapely.to_wkb(frame.geometry.values))
@@ -132,6 +137,8 @@ def province_of_point(lat: float, lon: float) -> str | None:
         The code (``"AF-HEL"``), or None for a point outside Afghanistan. A point on a
         shared border goes to the province that comes first by ISO code.
     """
+    import shapely
+
     tree, codes = _province_index(Path(PROVINCES_PATH.value()).resolve())
     # The tree tests only the polygons whose boxes hold the point, each prepared.
     hits = tree.query(shapely.Point(lon, lat), predicate="intersects")

@@ -279,7 +279,8 @@ def snapshot(
 
     day = _parse_date(date, "--date")
     assert day is not None  # --date is a required option
-    model = control_model.load_model(_existing(db))
+    # The stored state intervals of that day (rebuilt only where claims changed).
+    model = control_model.load_materialised(_existing(db), day)
     _write(export.snapshot_geojson(model, day, places=places), output)
     if evidence is not None:
         _write(export.evidence_csv(model, day, places=places), evidence)
@@ -301,7 +302,7 @@ def timeline(
 
     if format not in ("csv", "geojson"):
         raise ControlmapError(f"unknown format {format!r}", "use --format csv or geojson")
-    model = control_model.load_model(_existing(db))
+    model = control_model.load_materialised(_existing(db), places=False)
     if format == "csv":
         _write(export.timeline_csv(model), output)
     else:
@@ -341,11 +342,13 @@ def _existing(db: str | None) -> str:
 def demo(db: DbOption = None) -> None:
     """Build a database from the demo corpus (creating it if it does not exist)."""
     from geo import settings, store
+    from geo.baselines import add_theatre_baseline
     from geo.databases import describe
     from geo.ingest import ingest_paths
 
     engine = store.open_db(db)
     report = ingest_paths(engine, [Path(settings.DEMO_DIR.value())])
+    add_theatre_baseline(engine)  # the analyst's starting point (data/theatre.json)
     typer.echo(f"demo: {report.summary()} into {describe(store.database_url(db))}", err=True)
     if report.refused:
         raise typer.Exit(EXIT_REFUSED)
@@ -366,6 +369,8 @@ def init(db: DbOption = None) -> None:
         typer.echo(f"{where} exists already ({documents} documents); nothing changed", err=True)
     else:
         typer.echo(f"created an empty database {where}", err=True)
+
+
 db_app = typer.Typer(
     name="db",
     help="The database's schema: which revision it is at, and upgrading it.",
@@ -396,6 +401,45 @@ def db_current(db: DbOption = None) -> None:
     from geo import store
 
     typer.echo(store.describe_schema(db))
+
+
+@app.command()
+@clean_errors
+def baseline(
+    date: Annotated[str, typer.Option("--date", help="Day the baseline holds from, "
+                                      "YYYY-MM-DD.")],
+    status: Annotated[str, typer.Option("--status", help="The side that holds the places: "
+                                        "government, taliban or resistance.")],
+    note: Annotated[str, typer.Option("--note", help="What the baseline rests on.")],
+    isos: Annotated[list[str] | None, typer.Argument(
+        help="Province ISO codes (with --provinces); none: every province or capital.",
+        show_default=False)] = None,
+    capitals: Annotated[bool, typer.Option("--capitals", help="Every provincial capital "
+                                           "(the default).")] = False,
+    provinces: Annotated[bool, typer.Option("--provinces", help="Whole provinces: every "
+                                            "one, or the ISO codes given.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Set a baseline: STATUS holds the capitals (or provinces) from DATE until evidence
+    says otherwise. Stored as attributed manual claims (origin baseline); reject them like
+    any claim."""
+    from geo import settings, store
+    from geo.baselines import build_baseline, save_baseline
+    from geo.gazetteer import load_gazetteer
+
+    day = _parse_date(date, "--date")
+    assert day is not None  # --date is a required option
+    if capitals and (provinces or isos):
+        raise ControlmapError("--capitals takes no ISO codes and excludes --provinces",
+                              "list provinces with --provinces AF-KAB AF-BAL ...")
+    places: str | list[str] = list(isos) if isos else ("provinces" if provinces else
+                                                       "capitals")
+    claims_ = build_baseline(load_gazetteer(), day, status.strip().lower(), places, note=note,
+                             author=settings.EDITOR.value())
+    with store.open_db(db).begin() as conn:
+        added = save_baseline(conn, claims_)
+    typer.echo(f"baseline: {added} claims added ({len(claims_) - added} already stored), "
+               f"{status} from {day.isoformat()}", err=True)
 
 
 def _edit(claim_id: str, note: str, db: str | None, action: str) -> None:

@@ -52,8 +52,9 @@ def model_from_claims(claims: list[Claim], counts: list[CountStatement] | None =
     as one source (see :func:`geo.control.build_timeline`).
     """
     provinces = {row["iso_3166_2"]: row for row in load_province_table()}
-    return ControlModel(claims, counts or [], build_timeline(claims, story_of), provinces,
-                        version)
+    names = {iso: row["name"] for iso, row in provinces.items()}
+    timeline = build_timeline(claims, story_of, province_names=names)
+    return ControlModel(claims, counts or [], timeline, provinces, version)
 
 
 def load_model(db: str | None = None) -> ControlModel:
@@ -70,3 +71,27 @@ def load_model(db: str | None = None) -> ControlModel:
         counts = store.load_counts(conn)
         story_of = story_of_documents(conn)
     return model_from_claims(claims, counts, version, story_of)
+
+
+def load_materialised(db: str | None = None, day: dt.date | None = None,
+                      *, places: bool = True) -> ControlModel:
+    """Return the model of ``db`` read from its materialised state intervals
+    (:mod:`geo.states`), brought up to date first (only the provinces whose claims changed
+    are rebuilt).
+
+    With ``day`` the timeline holds only the intervals covering that day (what a snapshot
+    needs); without it every province's intervals (and the places' when ``places``). The
+    returned model has no ``claims`` or ``counts``: it is for exports of states.
+    """
+    from geo import states
+
+    provinces = {row["iso_3166_2"]: row for row in load_province_table()}
+    engine = store.open_db(db)
+    with engine.begin() as conn:
+        states.refresh(conn, {iso: row["name"] for iso, row in provinces.items()})
+        version = store.data_version(conn)
+        if day is None:
+            timeline = states.load_all(conn, places=places)
+        else:
+            timeline = states.load_day(conn, day, places=places)
+    return ControlModel([], [], timeline, provinces, version)

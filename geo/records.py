@@ -214,7 +214,7 @@ class State:
 
     ``evidence`` holds the claims that support the status; ``contrary`` the claims that lost
     (kept visible). ``confirmed`` is False when only the side that gains from the state
-    asserts it.
+    asserts it. The fields after ``contrary`` have defaults so that older callers work.
     """
 
     key: str
@@ -225,3 +225,21 @@ class State:
     confirmed: bool
     evidence: tuple[Claim, ...] = ()
     contrary: tuple[Claim, ...] = ()
+    #: The actor behind the status (``taliban``, ``government``, ``nrf``; ``contested``
+    #: for attacks; empty when unknown).
+    holder: str = ""
+    #: The last day with supporting evidence (None when unknown).
+    last_report: dt.date | None = None
+    #: True when ``last_report`` is older than the staleness threshold on the day asked
+    #: (set by :class:`geo.control.Timeline`'s lookups; see :func:`geo.control.age_label`).
+    stale: bool = False
+    #: The province a place follows (it changed hands after the place's last evidence).
+    follows: str = ""
+    #: Why the state is what it is when not from its own evidence ("follows Kandahar
+    #: province, Taliban since 2021-08-13").
+    note: str = ""
+
+    @property
+    def from_baseline(self) -> bool:
+        """Return True when only an analyst's baseline supports the state."""
+        return bool(self.evidence) and all(c.origin == "baseline" for c in self.evidence)

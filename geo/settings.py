@@ -84,8 +84,15 @@ ENGINE = Setting(
     "arbiter in data/models/arbiter.json) or `rules` (the regular-expression extractor alone).",
 )
 
+STALE_DAYS = Setting(
+    "CONTROLMAP_STALE_DAYS",
+    "",
+    "Days after its latest report that a state is drawn as stale (empty: the theatre's "
+    "`stale_after_days` in data/theatre.json, 21).",
+)
+
 ALL_SETTINGS = (DB, DATABASES, READ_ONLY, MAX_DOCUMENT_BYTES, MAX_UPLOAD_MB, EDITOR, TILES,
-                PROVINCES_PATH, DEMO_DIR, ENGINE)
+                PROVINCES_PATH, DEMO_DIR, ENGINE, STALE_DAYS)
 
 
 def max_document_bytes() -> int:

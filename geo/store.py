@@ -50,7 +50,7 @@ from geo.errors import ClaimError, DocumentStoreError, StoreError
 from geo.records import CLAIM_KINDS, Claim, CountStatement, Document, Mention
 
 #: ``meta.schema_version``, kept in step with the migrations for older readers.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 EDIT_ACTIONS: tuple[str, ...] = ("reject", "restore", "add")
 #: How long SQLite waits for the write lock per attempt, and how many attempts a write
 #: transaction makes before it gives up with a StoreError.
@@ -128,6 +128,44 @@ document_minhash = sa.Table(
     sa.Column("doc_id", sa.Integer, sa.ForeignKey("documents.doc_id", ondelete="CASCADE"),
               primary_key=True),
     sa.Column("minhash", sa.LargeBinary, nullable=False),
+)
+
+
+#: Materialised states (schema version 4): a cache of the model's intervals, see geo.states.
+state_intervals = sa.Table(
+    "state_intervals",
+    metadata,
+    sa.Column("level", sa.String(16), nullable=False),
+    sa.Column("key", sa.String(200), nullable=False),
+    sa.Column("province_iso", sa.String(16), nullable=False),
+    sa.Column("start", sa.Date, nullable=False),
+    sa.Column("end", sa.Date, nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("holder", sa.String(64), nullable=False),
+    sa.Column("confirmed", sa.Boolean, nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("since", sa.Date, nullable=True),
+    sa.Column("last_report", sa.Date, nullable=True),
+    sa.Column("follows", sa.String(16), nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("evidence", sa.Text, nullable=False),
+    sa.Column("contrary", sa.Text, nullable=False),
+    sa.Column("anchor", sa.String(64), nullable=False),
+    sa.Column("data_version", sa.String(64), nullable=False),
+    sa.PrimaryKeyConstraint("level", "key", "start", name="pk_state_intervals"),
+    sa.Index("ix_state_intervals_day", "level", "start", "end"),
+    sa.Index("ix_state_intervals_province", "province_iso"),
+)
+
+state_builds = sa.Table(
+    "state_builds",
+    metadata,
+    sa.Column("province_iso", sa.String(16), primary_key=True),
+    sa.Column("fingerprint", sa.String(200), nullable=False),
+    sa.Column("data_version", sa.String(64), nullable=False),
+    sa.Column("model_version", sa.String(64), nullable=False),
+    sa.Column("first_day", sa.Date, nullable=True),
+    sa.Column("last_day", sa.Date, nullable=True),
 )
 
 

@@ -112,10 +112,10 @@ def test_two_schema_upgrades_of_one_empty_database_at_once_both_succeed(db_url: 
     for code, stderr in results:
         assert code == 0, stderr
         assert "Traceback" not in stderr
-    assert sum("from nothing to revision 0003" in stderr for _, stderr in results) == 1
+    assert sum("from nothing to revision 0004" in stderr for _, stderr in results) == 1
     current = subprocess.run([str(CONTROLMAP), "db", "current", "--db", db_url],
                              capture_output=True, text=True, timeout=120)
-    assert current.stdout.strip() == "0003 (head)"
+    assert current.stdout.strip() == "0004 (head)"
     with store.open_db(db_url).connect() as conn:
         assert store.count_rows(conn)["documents"] == 0
 

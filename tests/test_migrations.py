@@ -140,7 +140,7 @@ def test_db_upgrade_brings_a_version_1_database_and_its_rows_up_to_date(db_url: 
     result = run_cli("db", "upgrade", "--db", db_url)
 
     assert result.exit_code == 0, result.output
-    assert "to revision 0003" in result.stderr
+    assert "to revision 0004" in result.stderr
     assert differences(db_url) == []
     engine = store.open_db(db_url)
     with engine.connect() as conn:
@@ -149,7 +149,7 @@ def test_db_upgrade_brings_a_version_1_database_and_its_rows_up_to_date(db_url: 
         assert store.load_claims(conn) == []  # still rejected
         assert store.schema_state(conn).legacy_version is None
         version = conn.execute(sa.text("SELECT value FROM meta")).scalar()
-    assert version == "3"
+    assert version == "4"
     assert (doc["name"], doc["url"], doc["outlet"], doc["story_id"]) == ("old.txt", "", "", None)
     with engine.connect() as conn:  # 0003 recomputed the hash over the normalised text
         text = store.load_document(conn, doc["doc_id"])["text"]
@@ -158,7 +158,7 @@ def test_db_upgrade_brings_a_version_1_database_and_its_rows_up_to_date(db_url: 
     assert edit["created_at"] == dt.datetime(2021, 8, 3, 8, 0, tzinfo=dt.UTC)
     report = ingest_paths(engine, [DEMO / "2021-07-04_panjwai.txt"])
     assert report.documents == 1
-    assert run_cli("db", "current", "--db", db_url).stdout.strip() == "0003 (head)"
+    assert run_cli("db", "current", "--db", db_url).stdout.strip() == "0004 (head)"
 
 
 def test_a_database_behind_is_refused_with_a_hint_and_upgraded_by_db_upgrade(
@@ -174,7 +174,7 @@ def test_a_database_behind_is_refused_with_a_hint_and_upgraded_by_db_upgrade(
     assert "controlmap db upgrade --db" in err.value.hint
     assert "behind" in run_cli("db", "current", "--db", db_url).stdout
 
-    assert store.upgrade_db(db_url) == ("0001", "0003")
+    assert store.upgrade_db(db_url) == ("0001", "0004")
     assert differences(db_url) == []
     store.open_db(db_url)
 

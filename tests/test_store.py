@@ -102,7 +102,7 @@ def test_open_db_creates_the_schema_and_records_its_version(engine) -> None:
         revision = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
         assert version.scalar() == str(store.SCHEMA_VERSION)
     assert {"meta", "documents", "mentions", "claims", "edits", "counts"} <= tables
-    assert revision == "0003"
+    assert revision == "0004"
     assert {"ix_claims_event_date", "ix_claims_province_iso", "ix_documents_content_hash",
             "ix_documents_story_id"} <= indexes  # fmt: skip
 

@@ -14,6 +14,8 @@ Revisions:
   become timezone-aware (``timestamptz`` on PostgreSQL, UTC text on SQLite).
 - ``0003`` ``document_minhash`` (near-copy signatures, schema version 3); stored content
   hashes recomputed over normalised text.
+- ``0004`` ``state_intervals`` and ``state_builds`` (materialised states, :mod:`geo.states`;
+  schema version 4).
 
 Adding revision 0003 (a new table, say):
 
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 #: Every revision, oldest first; the last is the one this code needs.
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
 HEAD = REVISIONS[-1]
 #: The revision that a database made before migrations (``meta.schema_version`` 1 or 2,
 #: no ``alembic_version`` table) is stamped with before it is upgraded.
