@@ -453,7 +453,7 @@ def preview_data(model: ControlModel) -> dict:
         title, subtitle = f"{row['name']} province", f"capital {row['capital']}"
         entries: list[tuple[dt.date | None, State]] = [
             (None, model.timeline.province_state(iso, dt.date.min))]
-        entries += model.timeline.provinces.get(iso, [])
+        entries += _with_staleness(model, iso)
         changes[iso] = [
             [day.isoformat() if day else "",
              index(styles, state_style(state)),
@@ -461,6 +461,23 @@ def preview_data(model: ControlModel) -> dict:
             for day, state in entries
         ]  # fmt: skip
     return {"styles": styles, "tooltips": tips, "changes": changes}
+
+
+def _with_staleness(model: ControlModel, iso: str) -> list[tuple[dt.date, State]]:
+    """Return a province's (day, state) changes as the map shows them: each state aged on
+    its first day, plus an entry on the day it turns stale (no report for too long)."""
+    timeline = model.timeline
+    changes = timeline.provinces.get(iso, [])
+    out: list[tuple[dt.date, State]] = []
+    for i, (day, _) in enumerate(changes):
+        state = timeline.province_state(iso, day)
+        out.append((day, state))
+        if state.last_report is None or state.stale:
+            continue
+        turns = state.last_report + dt.timedelta(days=timeline.stale_after_days + 1)
+        if i + 1 == len(changes) or turns < changes[i + 1][0]:
+            out.append((turns, timeline.province_state(iso, turns)))
+    return out
 
 
 # --------------------------------------------------------------------------- geometry

@@ -20,6 +20,10 @@ print(sorted(m for m in ("geopandas", "shapely", "pandas") if m in sys.modules))
 
 
 def test_snapshot_and_timeline_exports_never_import_geopandas(tmp_path):
+    # Reading commands need an existing database: make one in another process first.
+    subprocess.run([str(Path(sys.executable).with_name("controlmap")), "demo", "--db",
+                    str(tmp_path / "x.db")],
+                   capture_output=True, cwd=ROOT, timeout=300, check=True)
     out = subprocess.run([sys.executable, "-c", _PROBE, str(tmp_path / "x.db"),
                           str(tmp_path / "out.json")], capture_output=True, text=True,
                          cwd=ROOT, timeout=120, check=True)
