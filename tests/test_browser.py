@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 import pytest
 
 from geo import mapview, settings, store
+from geo.baselines import add_theatre_baseline
 from geo.ingest import ingest_paths
 
 pytestmark = pytest.mark.browser
@@ -40,9 +41,11 @@ PROVINCE_FILLS_JS = """() => window.cmProvinces ? window.cmProvinces.getLayers()
 
 @pytest.fixture(scope="module")
 def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start the app on a fresh demo database; yield its URL without the trailing slash."""
+    """Start the app on a fresh demo database (as `controlmap demo` builds it: the demo
+    corpus and the theatre's baseline); yield its URL without the trailing slash."""
     path = tmp_path_factory.mktemp("browser-map") / "controlmap.db"
     ingest_paths(store.open_db(str(path)), [Path(settings.DEMO_DIR.value())])
+    add_theatre_baseline(store.open_db(str(path)))
     store.close_db(str(path))
     with browser_support.serving(str(path)) as url:
         yield url
@@ -126,6 +129,15 @@ def test_capitals_that_fell_turn_taliban_between_5_and_16_august(page, running_a
     assert [iso for iso in fallen if before[iso] == TALIBAN] == []
     after = open_day(page, running_app, AFTER)
     assert [iso for iso in fallen if after[iso] != TALIBAN] == []
+
+
+def test_kabul_is_government_from_the_baseline_and_panjshir_resistance_after_the_fall(
+    page, running_app: str,
+) -> None:
+    assert open_day(page, running_app, dt.date(2021, 8, 13))["AF-KAB"] == (
+        mapview.COLORS["government"].lower())
+    assert open_day(page, running_app, dt.date(2021, 8, 20))["AF-PAN"] == (
+        mapview.COLORS["resistance"].lower())
 
 
 def test_slider_key_repaints_the_map_and_writes_the_url(page, running_app: str) -> None:

@@ -67,16 +67,19 @@ def test_every_status_has_its_own_fill_and_unconfirmed_ones_are_paler(status: st
         assert unconfirmed["dashArray"]
 
 
-def test_the_preview_data_follows_the_provinces_day_by_day() -> None:
+def test_the_preview_data_follows_the_provinces_day_by_day_and_turns_stale() -> None:
     captured = make_claim().with_id()  # Kunduz to the Taliban on 8 August
     model = model_from_claims([captured])
     data = mapdata.preview_data(model)
 
     changes = data["changes"]["AF-KDZ"]
-    assert [c[0] for c in changes] == ["", "2021-08-08"]
+    # The state, then the day it turns stale: no report for more than 21 days.
+    assert [c[0] for c in changes] == ["", "2021-08-08", "2021-08-30"]
     assert data["styles"][changes[1][1]] == mapdata.province_style("taliban", True)
-    day = mapdata.province_layer_data(model, dt.date(2021, 8, 8))
-    assert day["styles"]["AF-KDZ"] == data["styles"][changes[1][1]]
+    assert data["styles"][changes[2][1]] == mapdata.province_style("taliban", True, stale=True)
+    for day, index in ((dt.date(2021, 8, 8), 1), (dt.date(2021, 8, 30), 2)):
+        styles = mapdata.province_layer_data(model, day)["styles"]
+        assert styles["AF-KDZ"] == data["styles"][changes[index][1]]
 
 
 def test_tooltips_and_script_json_escape_document_text() -> None:
