@@ -222,6 +222,11 @@ def tooltip_html(title: str, subtitle: str, state: State) -> str:
     ]
     if state.since:
         lines.append(f"since {state.since.isoformat()}")
+    if getattr(state, "last_report", None):
+        stale = " (stale: nothing newer for weeks)" if getattr(state, "stale", False) else ""
+        lines.append(html.escape(f"last report {state.last_report.isoformat()}{stale}"))
+    if getattr(state, "note", ""):
+        lines.append(html.escape(state.note))
     if state.status != "unknown":
         word = "confirmed" if state.confirmed else "unconfirmed: only the side that gains says so"
         lines.append(html.escape(f"{word} · confidence {state.confidence:.2f}"))
