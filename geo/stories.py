@@ -148,8 +148,9 @@ class StoryIndex:
     """An LSH index over the stored documents' MinHash signatures.
 
     Keep one per batch (or per process): :meth:`refresh` brings it up to date with the
-    database cheaply (it reads only the signatures it has not seen, and forgets documents
-    that were deleted), so documents committed by another writer are seen too.
+    database cheaply (it reads only the signatures stored after the newest it has seen), so
+    documents committed by another writer are seen too. A document deleted since (replaced)
+    may stay in the index; :func:`assign` passes over matches that are no longer stored.
     """
 
     def __init__(self, threshold: float = THRESHOLD) -> None:
@@ -159,6 +160,8 @@ class StoryIndex:
         self.template = new_minhash()  # its permutations are shared by every signature
         self._lsh: MinHashLSH = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
         self._signatures: dict[int, MinHash] = {}
+        self._newest = 0  # the highest doc_id whose signature was read
+        self._backfilled = False
 
     def __len__(self) -> int:
         return len(self._signatures)
@@ -171,18 +174,22 @@ class StoryIndex:
         return index
 
     def refresh(self, conn: sa.Connection) -> None:
-        """Add the stored documents the index lacks and drop the ones no longer stored."""
+        """Add the signatures stored since the newest one read; the first refresh also
+        hashes the documents stored before signatures were kept.
+
+        One indexed range query per call, so a batch's cost per document stays flat (reading
+        every stored id on each call made an ingest quadratic in the database's size).
+        """
         table = store.document_minhash
-        stored_ids = set(conn.execute(sa.select(table.c.doc_id)).scalars())
-        for gone in set(self._signatures) - stored_ids:
-            self.remove(gone)
-        new = sorted(stored_ids - set(self._signatures))
-        for i in range(0, len(new), 500):
-            query = sa.select(table.c.doc_id, table.c.minhash).where(
-                table.c.doc_id.in_(new[i : i + 500]))
-            for doc_id, data in conn.execute(query):
+        query = (sa.select(table.c.doc_id, table.c.minhash)
+                 .where(table.c.doc_id > self._newest).order_by(table.c.doc_id))
+        for doc_id, data in conn.execute(query):
+            if doc_id not in self._signatures:
                 self.add(doc_id, minhash_from_bytes(data, self.template))
-        _backfill(conn, self)
+            self._newest = max(self._newest, doc_id)
+        if not self._backfilled:
+            _backfill(conn, self)
+            self._backfilled = True
 
     def add(self, doc_id: int, mh: MinHash) -> None:
         """Index one document's signature (replacing an earlier one)."""
@@ -229,6 +236,7 @@ def _backfill(conn: sa.Connection, index: StoryIndex) -> None:
         mh = minhash_of(text, index.template)
         _insert_signature(conn, doc_id, signature_bytes(mh))
         index.add(doc_id, mh)
+        index._newest = max(index._newest, doc_id)
 
 
 def _insert_signature(conn: sa.Connection, doc_id: int, blob: bytes) -> None:
