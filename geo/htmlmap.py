@@ -94,9 +94,10 @@ class _Interner:
 
 def province_intervals(model: ControlModel, iso: str, first: dt.date,
                        last: dt.date) -> list[tuple[dt.date, State]]:
-    """Return (first day, state) of each state of ``iso`` shown between ``first`` and ``last``."""
+    """Return (first day, state) of each state of ``iso`` shown between ``first`` and ``last``
+    (aged: a state that turns stale has an entry on the day it does)."""
     entries = [(first, model.timeline.province_state(iso, first))]
-    entries += [(day, s) for day, s in model.timeline.provinces.get(iso, []) if first < day <= last]
+    entries += [(day, s) for day, s in mapdata.aged_changes(model, iso) if first < day <= last]
     return entries
 
 
@@ -144,7 +145,7 @@ def map_data(model: ControlModel, first: dt.date, last: dt.date) -> dict:
         row = model.provinces[iso]
         intervals = []
         for day, state in province_intervals(model, iso, first, last):
-            style = mapdata.province_style(state.status, state.confirmed)
+            style = mapdata.state_style(state)  # faded and dotted once stale
             style_index = styles.add(tuple(sorted(style.items())), style)
             intervals.append([day.isoformat(), style_index, state_index(state)])
         provinces[iso] = {"name": row["name"], "capital": row["capital"], "states": intervals}

@@ -222,9 +222,10 @@ def tooltip_html(title: str, subtitle: str, state: State) -> str:
     ]
     if state.since:
         lines.append(f"since {state.since.isoformat()}")
-    if getattr(state, "last_report", None):
+    last_report = getattr(state, "last_report", None)
+    if last_report is not None:
         stale = " (stale: nothing newer for weeks)" if getattr(state, "stale", False) else ""
-        lines.append(html.escape(f"last report {state.last_report.isoformat()}{stale}"))
+        lines.append(html.escape(f"last report {last_report.isoformat()}{stale}"))
     if getattr(state, "note", ""):
         lines.append(html.escape(state.note))
     if state.status != "unknown":
@@ -458,7 +459,7 @@ def preview_data(model: ControlModel) -> dict:
         title, subtitle = f"{row['name']} province", f"capital {row['capital']}"
         entries: list[tuple[dt.date | None, State]] = [
             (None, model.timeline.province_state(iso, dt.date.min))]
-        entries += _with_staleness(model, iso)
+        entries += aged_changes(model, iso)
         changes[iso] = [
             [day.isoformat() if day else "",
              index(styles, state_style(state)),
@@ -468,7 +469,7 @@ def preview_data(model: ControlModel) -> dict:
     return {"styles": styles, "tooltips": tips, "changes": changes}
 
 
-def _with_staleness(model: ControlModel, iso: str) -> list[tuple[dt.date, State]]:
+def aged_changes(model: ControlModel, iso: str) -> list[tuple[dt.date, State]]:
     """Return a province's (day, state) changes as the map shows them: each state aged on
     its first day, plus an entry on the day it turns stale (no report for too long)."""
     timeline = model.timeline

@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from browser_support import launch_browser, serving  # noqa: E402
 
 from geo import settings, store  # noqa: E402
+from geo.baselines import add_theatre_baseline  # noqa: E402
 from geo.ingest import ingest_paths  # noqa: E402
 
 
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="controlmap-shot-") as work:
         db = Path(work) / "demo.db"
         ingest_paths(store.open_db(str(db)), [Path(settings.DEMO_DIR.value())])
+        add_theatre_baseline(store.open_db(str(db)))  # as `controlmap demo` builds it
         store.close_db(str(db))
         with serving(str(db)) as url, sync_playwright() as playwright:
             browser = launch_browser(playwright)

@@ -98,8 +98,8 @@ def test_the_page_data_gives_each_province_its_state_that_day(demo_html: Path, d
         shown = data["states"][pick[2]]
         assert (shown["status"], shown["confirmed"]) == (states[iso].status,
                                                          states[iso].confirmed), (iso, day)
-        assert data["styles"][pick[1]] == mapdata.province_style(states[iso].status,
-                                                                 states[iso].confirmed)
+        # The style of that day, stale (faded, dotted) once nothing newer was reported.
+        assert data["styles"][pick[1]] == mapdata.state_style(states[iso]), (iso, day)
         quotes = [data["claims"][i]["quote"] for i in shown["evidence"]]
         assert quotes == [c.quote for c in states[iso].evidence]
 
