@@ -238,11 +238,16 @@ def tooltip_html(title: str, subtitle: str, state: State) -> str:
 # --------------------------------------------------------------------------- evidence
 
 
-#: How each claim origin is marked in the evidence (an analyst's claims are not reports').
+#: How each claim origin reads on the pages (the Claims page shows it for every claim).
+ORIGIN_LABELS: dict[str, str] = {
+    "extracted": "extracted from a report",
+    "manual": "manual claim (an analyst's)",
+    "baseline": "baseline (an analyst's starting assumption)",
+}
+#: How each origin is marked in the evidence: only an analyst's claims are (reports are not).
 ORIGIN_MARKS: dict[str, str] = {
-    "extracted": "",
-    "manual": "Manual claim (an analyst's)",
-    "baseline": "Baseline (an analyst's starting assumption)",
+    origin: "" if origin == "extracted" else label[:1].upper() + label[1:]
+    for origin, label in ORIGIN_LABELS.items()
 }
 
 

@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 from geo.documents import FORMATS, parse_text, read_documents
 from geo.errors import ClaimError, DocumentError
 from geo.gazetteer import Gazetteer
+from geo.mapdata import CONFIDENCE_HELP, ORIGIN_LABELS  # noqa: F401 (the pages read them here)
 from geo.records import CLAIM_KINDS, Claim, Document, Mention, Place
 
 #: The extensions the Ingest page accepts (without the dot), as ``st.file_uploader`` wants.
@@ -30,18 +31,6 @@ CLAIMANTS: tuple[str, ...] = ("analyst", "media", "local", "government", "taliba
 #: The actors offered for a manual claim (others found in the data are added by the page).
 ACTORS: tuple[str, ...] = ("taliban", "government", "nrf")
 CLAIM_STATUSES: tuple[str, ...] = ("active", "rejected")
-#: How each claim origin reads on the pages and in the map's evidence.
-ORIGIN_LABELS: dict[str, str] = {
-    "extracted": "extracted from a report",
-    "manual": "manual claim (an analyst's)",
-    "baseline": "baseline (an analyst's starting assumption)",
-}
-#: The one-line explanation of a claim's confidence shown wherever the number is.
-CONFIDENCE_HELP = (
-    "Confidence (0-1): how sure the reading is that the sentence makes this claim, lowered "
-    "by hedges (\"reportedly\", \"claimed\") and by a claimant who gains from it; a "
-    "state's confidence is that of its strongest supporting claim."
-)
 #: Place kinds that are not inside one Afghan province and so cannot carry a manual claim.
 _NOT_PROVINCIAL = frozenset({"country", "foreign_city"})
 

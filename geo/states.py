@@ -9,8 +9,8 @@ and rebuilds only the provinces whose claims changed, with the places inside the
 place's state depends on its own claims and its province's, rule 7 of
 :mod:`geo.control`).
 
-Tables (on :data:`geo.store.metadata`; an Alembic revision creates them in existing
-databases, and :func:`ensure_tables` does too):
+Tables (defined in :mod:`geo.store`; revision 0004 creates them, and a database behind it
+is refused by :func:`geo.store.open_db`):
 
 ``state_intervals``
     One row per province or place and day with evidence (a state holds from ``start``
@@ -49,12 +49,6 @@ state_intervals = store.state_intervals
 state_builds = store.state_builds
 
 
-def ensure_tables(conn: sa.Connection) -> None:
-    """Create the two tables when the database predates them."""
-    state_intervals.create(conn, checkfirst=True)
-    state_builds.create(conn, checkfirst=True)
-
-
 def is_current(conn: sa.Connection, version: str | None = None) -> bool:
     """Return True when the stored intervals were built from the data as it is now."""
     version = store.data_version(conn) if version is None else version
@@ -83,7 +77,6 @@ def refresh(conn: sa.Connection, province_names: Mapping[str, str] | None = None
     """Bring the stored intervals up to date; return the provinces rebuilt (none when
     current). ``province_names`` name provinces in the notes of places that follow them
     (default: the province table). Call inside a transaction (``engine.begin()``)."""
-    ensure_tables(conn)
     version = store.data_version(conn)
     if is_current(conn, version):
         return []
