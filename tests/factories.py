@@ -30,3 +30,30 @@ def make_claim(**changes: object) -> Claim:
         lon=68.86,
     )
     return dataclasses.replace(base, **changes)
+
+
+class StatementLog:
+    """The SQL statements an engine runs while this context is open (to bound query counts)."""
+
+    def __init__(self, engine: object) -> None:
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        self.statements.append(statement)
+
+    def __enter__(self) -> StatementLog:
+        from sqlalchemy import event
+
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def queries(self) -> list[str]:
+        """Return the statements that read (SELECT/WITH), leaving out pragmas and BEGINs."""
+        return [s for s in self.statements
+                if s.lstrip().upper().startswith(("SELECT", "WITH"))]

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from backends import BACKENDS, database
-from factories import make_claim
+from factories import StatementLog, make_claim
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -381,19 +381,17 @@ def test_load_claims_orders_by_date_then_id(engine) -> None:
     assert len(loaded) == 12
 
 
-def test_bulk_saved_claims_load_back_quickly(engine) -> None:
+def test_bulk_saved_claims_load_back_in_two_queries_whatever_their_number(engine) -> None:
     claims = [
         make_claim(event_date=dt.date(2021, 5, 1) + dt.timedelta(days=i % 120), start=i)
         for i in range(10_000)
     ]
     with engine.begin() as conn:
         assert store.save_claims_bulk(conn, [*claims, claims[0]]) == 10_000
-    with engine.connect() as conn:
-        began = time.perf_counter()
+    with StatementLog(engine) as log, engine.connect() as conn:
         loaded = store.load_claims(conn)
-        elapsed = time.perf_counter() - began
     assert {c.claim_id for c in loaded} == {c.with_id().claim_id for c in claims}
-    assert elapsed < 1.0
+    assert len(log.queries()) <= 2, log.queries()
 
 
 def test_data_version_changes_with_documents_claims_and_edits(engine) -> None:
@@ -623,13 +621,15 @@ def test_a_sqlite_write_transaction_holds_the_write_lock_from_its_start(
 def test_sqlite_reads_do_not_wait_for_a_writer(sqlite_engine, db_path: str) -> None:
     with sqlite_engine.begin() as conn:
         store.save_document(conn, make_doc(), [], [make_claim()])
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     with closing(sqlite3.connect(db_path, isolation_level=None)) as writer:
         writer.execute("BEGIN IMMEDIATE")
         writer.execute("DELETE FROM claims")
-        began = time.perf_counter()
+        # A reader that had to wait would time out on this connection instead of reading.
         with sqlite_engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA busy_timeout = 0")
             assert len(store.load_claims(conn)) == 1  # the committed state
-        assert time.perf_counter() - began < 1.0
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {store.BUSY_TIMEOUT_MS}")
         writer.execute("ROLLBACK")
 
 
@@ -652,7 +652,7 @@ def test_a_sqlite_lock_held_too_long_is_a_clean_store_error(
             holder.execute("ROLLBACK")
     finally:
         store.close_db(path)
-    assert 0.35 < elapsed < 5
+    assert elapsed > 0.35  # it waited out its busy timeouts before giving up
     assert "locked.db" in str(err.value)
     assert err.value.hint
     assert not isinstance(err.value, DocumentStoreError)
