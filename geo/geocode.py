@@ -103,6 +103,8 @@ def _key(surface: str) -> str:
 
 
 _SENTENCE_BREAK = re.compile(r"[.!?\n]")
+#: How far a sentence reaches from a place, each way, when no full stop ends it sooner.
+_SENTENCE_REACH = 1_000
 
 
 def _is_sentence_start(text: str, start: int) -> bool:
@@ -561,10 +563,13 @@ def _qualifying_province(text: str, matches: list[_Match], k: int) -> str | None
 def _sentence_countries(text: str, matches: list[_Match], k: int) -> set[str]:
     """Return the countries named (unambiguously) in the sentence of match k."""
     start = matches[k].start
-    lo = max(text.rfind(".", 0, start), text.rfind("!", 0, start), text.rfind("?", 0, start),
-             text.rfind("\n", 0, start))
-    stop = _SENTENCE_BREAK.search(text, start)
-    hi = stop.start() if stop else len(text)
+    # bounded both ways: in a text with no full stop the sentence would be the whole text,
+    # and each match would rescan it (quadratic in the text's length)
+    floor = max(0, start - _SENTENCE_REACH)
+    lo = max(text.rfind(".", floor, start), text.rfind("!", floor, start),
+             text.rfind("?", floor, start), text.rfind("\n", floor, start), floor - 1)
+    stop = _SENTENCE_BREAK.search(text, start, start + _SENTENCE_REACH)
+    hi = stop.start() if stop else min(len(text), start + _SENTENCE_REACH)
     countries = set()
     for m in islice(matches, bisect_right(matches, lo, key=_START), None):
         if m.start > hi:

@@ -10,7 +10,7 @@ at once store each document once. Refused documents (empty, binary, not UTF-8, t
 undated) are reported and the batch goes on; so is a document the database refuses (the
 batch is then written one document per transaction, so the others are kept).
 
-A stored document is linked to the story it copies (:func:`geo.stories.assign`) in the
+A stored document is linked to the story it copies (:func:`geo.stories.assign_batch`) in the
 transaction that stores it. A document whose normalised text is stored already but with
 another date or metadata is "outdated": skipped, or replaced with ``replace=True``.
 """
@@ -90,8 +90,9 @@ def prepared(doc: Document, extraction: Extraction) -> store.PreparedDocument:
 def link_stories(index: stories.StoryIndex | None) -> store.OnStored:
     """Return the store hook that links each stored document to its story (near-copies)."""
 
-    def on_stored(conn: sa.Connection, doc_id: int, item: store.PreparedDocument) -> None:
-        stories.assign(conn, doc_id, item.doc.text, index)
+    def on_stored(conn: sa.Connection, stored: list[tuple[int, store.PreparedDocument]]
+                  ) -> None:
+        stories.assign_batch(conn, [(doc_id, item.doc.text) for doc_id, item in stored], index)
 
     return on_stored
 

@@ -691,10 +691,16 @@ def save_document(
     return save_documents(conn, [PreparedDocument(doc, mentions_, claims_, counts_)])[0]
 
 
-#: Called inside the transaction right after a document is inserted, with its ``doc_id``
-#: (the ingest links near-copies to their story there, so the link is atomic with the
-#: document).
-OnStored = Callable[[sa.Connection, int, PreparedDocument], None]
+#: Called inside the transaction once a batch's documents are inserted, with each new
+#: document's ``doc_id`` and item in insertion order (the ingest links near-copies to their
+#: story there, so the links are atomic with the documents).
+OnStored = Callable[[sa.Connection, list[tuple[int, PreparedDocument]]], None]
+
+#: Documents inserted by one statement at most: a few statements per batch instead of a
+#: few per document (each a round trip to a PostgreSQL server), without one statement
+#: carrying a whole batch of 2 MiB texts.
+_INSERT_ROWS = 100
+_INSERT_CHARS = 8_000_000
 
 
 def save_documents(
@@ -729,13 +735,42 @@ def save_documents(
     batch = [PreparedDocument(*item) for item in items]
     hashes = [item.doc.content_hash for item in batch]
     seen = stored_hashes(conn, hashes)
-    results = [False] * len(batch)
+    todo: list[int] = []
     for i in sorted(range(len(batch)), key=hashes.__getitem__):
-        if hashes[i] in seen:
-            continue
-        seen.add(hashes[i])
-        results[i] = _insert_document(conn, batch[i], hashes[i], on_stored)
-    return results
+        if hashes[i] not in seen:
+            seen.add(hashes[i])
+            todo.append(i)
+    todo_items = [batch[i] for i in todo]
+    try:
+        # the batch in a few statements; if the database refuses it, one document at a
+        # time finds (and names) the one it refuses
+        with conn.begin_nested():
+            ids = _insert_batch(conn, todo_items, on_stored)
+    except sa.exc.SQLAlchemyError as err:
+        if len(todo_items) == 1:
+            raise _store_error(err, todo_items[0].doc.name) from err
+        ids = {}
+        for item in todo_items:
+            try:
+                with conn.begin_nested():
+                    ids.update(_insert_batch(conn, [item], on_stored))
+            except sa.exc.SQLAlchemyError as one:
+                raise _store_error(one, item.doc.name) from one
+    inserted = {i for i in todo if hashes[i] in ids}
+    return [i in inserted for i in range(len(batch))]
+
+
+def _insert_batch(conn: sa.Connection, items: Sequence[PreparedDocument],
+                  on_stored: OnStored | None) -> dict[str, int]:
+    """Insert documents and their contents, call ``on_stored``; return the ``doc_id`` of
+    each content hash inserted."""
+    ids = _insert_documents(conn, items)
+    stored = [(ids[item.doc.content_hash], item) for item in items
+              if item.doc.content_hash in ids]
+    _insert_contents(conn, stored)
+    if on_stored is not None and stored:
+        on_stored(conn, stored)
+    return ids
 
 
 def save_batch(
@@ -779,42 +814,55 @@ def save_batch(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _insert_document(conn: sa.Connection, item: PreparedDocument, content_hash: str,
-                     on_stored: OnStored | None = None) -> bool:
-    """Insert one document and what belongs to it; return False if another writer stored
-    the same content first (the insert did nothing)."""
-    doc = item.doc
-    try:
-        insert = _insert_ignoring_conflicts(conn, documents, "content_hash")
-        doc_id = conn.execute(
-            insert.values(
-                content_hash=content_hash,
-                name=doc.name,
-                source=doc.source,
-                title=doc.title,
-                published=doc.published,
-                text=doc.text,
-                ingested_at=_now(),
-                url=doc.url,
-                outlet=doc.outlet,
-            ).returning(documents.c.doc_id)
-        ).scalar_one_or_none()
-        if doc_id is None:
-            return False
-        if item.mentions:
-            conn.execute(sa.insert(mentions), [_mention_row(m, doc_id) for m in item.mentions])
-        rows = [_claim_row(c, doc_id) for c in _unique_by_id(c.with_id() for c in item.claims)
-                .values()]
-        if rows:
-            conn.execute(_insert_ignoring_conflicts(conn, claims, "claim_id"), rows)
-        if item.counts:
-            conn.execute(sa.insert(counts),
-                         [{**asdict(c), "doc_id": doc_id} for c in item.counts])
-        if on_stored is not None:
-            on_stored(conn, doc_id, item)
-    except sa.exc.SQLAlchemyError as err:
-        raise _store_error(err, doc.name) from err
-    return True
+def _insert_documents(conn: sa.Connection, items: Sequence[PreparedDocument]) -> dict[str, int]:
+    """Insert documents (their rows only) in the given order; return the ``doc_id`` of each
+    content hash inserted. A hash another writer stored first is left out (the insert did
+    nothing for it)."""
+    insert = _insert_ignoring_conflicts(conn, documents, "content_hash").returning(
+        documents.c.content_hash, documents.c.doc_id)
+    ids: dict[str, int] = {}
+    now = _now()
+    for chunk in _chunks_by_size(items):
+        rows = [{"content_hash": item.doc.content_hash, "name": item.doc.name,
+                 "source": item.doc.source, "title": item.doc.title,
+                 "published": item.doc.published, "text": item.doc.text, "ingested_at": now,
+                 "url": item.doc.url, "outlet": item.doc.outlet} for item in chunk]
+        if len(rows) == 1:  # a single row: no executemany paging needed
+            ids.update(conn.execute(insert.values(**rows[0])).all())
+        else:
+            ids.update(conn.execute(insert, rows).all())
+    return ids
+
+
+def _chunks_by_size(items: Sequence[PreparedDocument]) -> Iterator[Sequence[PreparedDocument]]:
+    """Yield runs of ``items`` of at most :data:`_INSERT_ROWS` documents and, unless one
+    document is larger alone, :data:`_INSERT_CHARS` characters of text."""
+    start, size = 0, 0
+    for i, item in enumerate(items):
+        if i > start and (i - start >= _INSERT_ROWS or size + len(item.doc.text) > _INSERT_CHARS):
+            yield items[start:i]
+            start, size = i, 0
+        size += len(item.doc.text)
+    if start < len(items):
+        yield items[start:]
+
+
+def _insert_contents(conn: sa.Connection, stored: Sequence[tuple[int, PreparedDocument]]) -> None:
+    """Insert the mentions, claims and counts of just-inserted documents: one statement a
+    table for the whole batch."""
+    mention_rows = [_mention_row(m, doc_id) for doc_id, item in stored for m in item.mentions]
+    if mention_rows:
+        conn.execute(sa.insert(mentions), mention_rows)
+    claim_rows: dict[str, dict] = {}
+    for doc_id, item in stored:
+        for claim_id, claim in _unique_by_id(c.with_id() for c in item.claims).items():
+            claim_rows.setdefault(claim_id, _claim_row(claim, doc_id))
+    if claim_rows:
+        conn.execute(_insert_ignoring_conflicts(conn, claims, "claim_id"),
+                     list(claim_rows.values()))
+    count_rows = [{**asdict(c), "doc_id": doc_id} for doc_id, item in stored for c in item.counts]
+    if count_rows:
+        conn.execute(sa.insert(counts), count_rows)
 
 
 def _insert_ignoring_conflicts(conn: sa.Connection, table: sa.Table, key: str) -> Any:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -167,15 +168,18 @@ class StoryIndex:
         return len(self._signatures)
 
     @classmethod
-    def load(cls, conn: sa.Connection, threshold: float = THRESHOLD) -> StoryIndex:
-        """Return an index of every stored document (hashing those without a signature)."""
+    def load(cls, conn: sa.Connection, threshold: float = THRESHOLD,
+             being_stored: Sequence[int] = ()) -> StoryIndex:
+        """Return an index of every stored document (hashing those without a signature,
+        except ``being_stored``: see :meth:`refresh`)."""
         index = cls(threshold)
-        index.refresh(conn)
+        index.refresh(conn, being_stored)
         return index
 
-    def refresh(self, conn: sa.Connection) -> None:
+    def refresh(self, conn: sa.Connection, being_stored: Sequence[int] = ()) -> None:
         """Add the signatures stored since the newest one read; the first refresh also
-        hashes the documents stored before signatures were kept.
+        hashes the documents stored before signatures were kept (except ``being_stored``,
+        the documents whose signatures the caller is about to store).
 
         One indexed range query per call, so a batch's cost per document stays flat (reading
         every stored id on each call made an ingest quadratic in the database's size).
@@ -188,7 +192,7 @@ class StoryIndex:
                 self.add(doc_id, minhash_from_bytes(data, self.template))
             self._newest = max(self._newest, doc_id)
         if not self._backfilled:
-            _backfill(conn, self)
+            _backfill(conn, self, being_stored)
             self._backfilled = True
 
     def add(self, doc_id: int, mh: MinHash) -> None:
@@ -223,7 +227,8 @@ class StoryIndex:
         return sorted(out, key=lambda t: (-t[1], t[0]))
 
 
-def _backfill(conn: sa.Connection, index: StoryIndex) -> None:
+def _backfill(conn: sa.Connection, index: StoryIndex, being_stored: Sequence[int] = ()
+              ) -> None:
     """Hash and store the signature of documents stored before signatures were kept."""
     table = store.document_minhash
     docs = store.documents
@@ -232,6 +237,8 @@ def _backfill(conn: sa.Connection, index: StoryIndex) -> None:
         .where(~sa.exists().where(table.c.doc_id == docs.c.doc_id))
         .order_by(docs.c.doc_id)
     )
+    if being_stored:
+        missing = missing.where(docs.c.doc_id.not_in(list(being_stored)))
     for doc_id, text in conn.execute(missing).all():
         mh = minhash_of(text, index.template)
         _insert_signature(conn, doc_id, signature_bytes(mh))
@@ -251,6 +258,22 @@ def _insert_signature(conn: sa.Connection, doc_id: int, blob: bytes) -> None:
         conn.execute(sa.insert(table).prefix_with("OR IGNORE").values(**values))
     else:
         conn.execute(sa.insert(table).values(**values))
+
+
+def _insert_signatures(conn: sa.Connection, rows: Sequence[tuple[int, bytes]]) -> None:
+    """Store many signatures in one statement, skipping any another writer stored."""
+    if not rows:
+        return
+    table = store.document_minhash
+    values = [{"doc_id": doc_id, "minhash": blob} for doc_id, blob in rows]
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        conn.execute(pg_insert(table).on_conflict_do_nothing(), values)
+    elif conn.dialect.name == "sqlite":
+        conn.execute(sa.insert(table).prefix_with("OR IGNORE"), values)
+    else:
+        conn.execute(sa.insert(table), values)
 
 
 # --- SQL helpers ---------------------------------------------------------------------------
@@ -284,6 +307,65 @@ def assign(conn: sa.Connection, doc_id: int, text: str,
                  .values(story_id=story))
     index.add(doc_id, mh)
     return story
+
+
+def assign_batch(conn: sa.Connection, docs: Sequence[tuple[int, str]],
+                 index: StoryIndex | None = None) -> list[int | None]:
+    """Store the signatures of just-saved documents and link each to the story it copies,
+    in a few statements for the whole batch; see :func:`assign`.
+
+    ``docs`` are (doc_id, text) in the order they were stored: a document may copy one
+    stored before it in the same batch.
+
+    Returns
+    -------
+    list of int or None
+        Per document, the story's ``doc_id`` or None (an original).
+    """
+    ids = [doc_id for doc_id, _ in docs]
+    if index is None:
+        index = StoryIndex.load(conn, being_stored=ids)
+    else:
+        index.refresh(conn, ids)
+    found: list[tuple[int, MinHash, list[int]]] = []
+    for doc_id, text in docs:
+        mh = minhash_of(text, index.template)
+        found.append((doc_id, mh, [d for d, _ in index.matches(mh, exclude=doc_id)]))
+        index.add(doc_id, mh)
+    in_batch = {doc_id for doc_id, _, _ in found}
+    earlier = _stories_of(conn, {d for _, _, ms in found for d in ms if d not in in_batch})
+    roots: list[int | None] = []
+    story_of: dict[int, int | None] = {}
+    for doc_id, _, matched in found:
+        root = None
+        for d in matched:  # best match first; a match deleted meanwhile is passed over
+            known = story_of if d in story_of else earlier
+            if d in known:
+                root = known[d] if known[d] is not None else d
+                break
+        story_of[doc_id] = root
+        roots.append(root)
+    _insert_signatures(conn, [(doc_id, signature_bytes(mh)) for doc_id, mh, _ in found])
+    linked = [{"b_doc": doc_id, "b_story": root} for (doc_id, _, _), root in zip(found, roots,
+                                                                                 strict=True)
+              if root is not None]
+    if linked:
+        docs_table = store.documents
+        conn.execute(sa.update(docs_table).where(docs_table.c.doc_id == sa.bindparam("b_doc"))
+                     .values(story_id=sa.bindparam("b_story")), linked)
+    return roots
+
+
+def _stories_of(conn: sa.Connection, doc_ids: set[int]) -> dict[int, int | None]:
+    """Return the story_id of each of these stored documents (the deleted ones left out)."""
+    docs = store.documents
+    out: dict[int, int | None] = {}
+    ordered = sorted(doc_ids)
+    for i in range(0, len(ordered), 500):
+        query = sa.select(docs.c.doc_id, docs.c.story_id).where(
+            docs.c.doc_id.in_(ordered[i : i + 500]))
+        out.update(conn.execute(query).all())
+    return out
 
 
 def _story_root(conn: sa.Connection, doc_ids: list[int]) -> int | None:

@@ -564,6 +564,29 @@ def test_ingest_checks_which_documents_are_stored_twice_per_batch_not_per_docume
     assert len(checks) == 2  # before extracting (read), and inside the write transaction
 
 
+def test_ingest_writes_a_batch_in_a_few_statements_not_a_few_per_document(
+    tmp_path: Path, engine
+) -> None:
+    # each statement is a round trip to a PostgreSQL server: per document they were the
+    # single writer's limit (bench/README.md, parallel ingest)
+    folder = write_many(tmp_path / "many", n=30)
+    writes: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            writes.append(statement.split("(")[0])
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        report = ingest_paths(engine, [folder])
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert report.documents == 30
+    assert len(writes) <= 8, writes
+    with engine.connect() as conn:
+        assert store.count_rows(conn)["documents"] == 30
+
+
 def test_repeats_within_one_batch_are_stored_once(tmp_path: Path, engine) -> None:
     folder = tmp_path / "in"
     folder.mkdir()

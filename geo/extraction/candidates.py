@@ -149,8 +149,10 @@ class CueLexicon:
         offsets = self._offsets(text, self.names)
         if not offsets:
             return set()
-        # no class matches before the first offset: each is searched from there on
-        return {name for name, p in self._patterns.items() if p.search(text, offsets[0])}
+        # a class matches only at one of the offsets (see spots): trying each class there
+        # costs the offsets, where searching the rest of the text would cost its length
+        return {name for name, p in self._patterns.items()
+                if any(p.match(text, offset) for offset in offsets)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,12 +164,16 @@ class Spots:
     classes: tuple[str, ...]
     found: dict[str, list[tuple[int, int]]]
 
-    def nearest(self, *, from_end: bool, among: Sequence[str] | None = None) -> str | None:
+    def nearest(self, *, from_end: bool, among: Sequence[str] | None = None,
+                within: int | None = None) -> str | None:
         """Return the class (of ``among``, default all) whose match stands nearest the end
-        (or the start) of the text; the first in order of equals."""
+        (or the start) of the text, counting only matches that end by ``within`` (default
+        the whole text); the first in order of equals."""
         best: tuple[int, str] | None = None
         for name in among or self.classes:
             spans = self.found.get(name)
+            if spans and within is not None:
+                spans = [span for span in spans if span[1] <= within]
             if not spans:
                 continue
             pos = self.length - spans[-1][1] if from_end else spans[0][0]
@@ -175,13 +181,15 @@ class Spots:
                 best = (pos, name)
         return best[1] if best else None
 
-    def first(self) -> int | None:
-        """Return the offset of the first match of any class."""
-        return min((spans[0][0] for spans in self.found.values()), default=None)
+    def first(self, among: Sequence[str] | None = None) -> int | None:
+        """Return the offset of the first match of any class (of ``among``)."""
+        return min((spans[0][0] for name, spans in self.found.items()
+                    if among is None or name in among), default=None)
 
-    def last(self) -> int | None:
-        """Return the offset of the last match of any class."""
-        return max((spans[-1][0] for spans in self.found.values()), default=None)
+    def last(self, among: Sequence[str] | None = None) -> int | None:
+        """Return the offset of the last match of any class (of ``among``)."""
+        return max((spans[-1][0] for name, spans in self.found.items()
+                    if among is None or name in among), default=None)
 
 
 @dataclass(slots=True)
@@ -291,6 +299,7 @@ def _runs(text: str, mentions: list[Mention]) -> list[list[Mention]]:
 _CLAUSE_EDGE = re.compile(r"[.;!?]|,\s*(?:while|whereas|but|although|though|which|who)\b|"
                           r"\b(?:while|whereas|but|although|though)\b", re.IGNORECASE)
 _SIDES = ("taliban_side", "government_side", "resistance_side")
+_GOVERNING = _DECIDING + _SIDES
 #: "rejects Taliban claim of capturing", "denied the militants' claims": someone other than
 #: the Taliban rejecting what the Taliban say they took
 _REJECTS_CLAIM = re.compile(
@@ -326,20 +335,23 @@ def _governing(text: str, s: int, e: int, run: list[Mention], cands: list[Candid
                                                          or run[-1].end <= m.start < hi)
               and m not in run]
     # each side read once for all its questions
-    left_deciding = lexicon.spots(left, _DECIDING)
-    right_deciding = lexicon.spots(right[:90], _DECIDING)
-    nearest_left = left_deciding.nearest(from_end=True)
-    nearest_right = right_deciding.nearest(from_end=False)
-    side_left = lexicon.nearest(left, _SIDES, from_end=True)
-    side_right = lexicon.nearest(right[:60], _SIDES, from_end=False)
-    right_cue = right_deciding.first()
-    left_cue = left_deciding.last()
+    left_spots = lexicon.spots(left, _GOVERNING)
+    right_spots = lexicon.spots(right[:90], _GOVERNING)
+    nearest_left = left_spots.nearest(from_end=True, among=_DECIDING)
+    nearest_right = right_spots.nearest(from_end=False, among=_DECIDING)
+    side_left = left_spots.nearest(from_end=True, among=_SIDES)
+    side_right = right_spots.nearest(from_end=False, among=_SIDES, within=60)
+    right_cue = right_spots.first(_DECIDING)
+    left_cue = left_spots.last(_DECIDING)
     between_right = right_cue is not None and any(
         run[-1].end <= m.start < run[-1].end + right_cue for m in others)
     between_left = left_cue is not None and any(
         lo + left_cue <= m.start < run[0].start for m in others)
-    line_start = text.rfind("\n", 0, run[0].start) + 1
-    dateline = (run[0].start - line_start <= 3 and bool(
+    # a dateline place stands within 3 characters of its line's start: look no further back
+    line_start = text.rfind("\n", max(0, run[0].start - 4), run[0].start) + 1
+    if line_start == 0 and run[0].start > 3:
+        line_start = -1  # the line starts further back: no dateline
+    dateline = (line_start >= 0 and run[0].start - line_start <= 3 and bool(
         _DATELINE_PREFIX.match(text, line_start, min(run[-1].end + 60, line_start + 90))))
     for c in cands:
         if between_right:
