@@ -78,6 +78,7 @@ class IngestReport:
         self.documents += 1
         self.claims += len(extraction.claims)
         self.counts += len(extraction.counts)
+        self.notes.extend((name, f"{name}: {note}") for _, note in extraction.notes)
         return "ingested"
 
 

@@ -61,6 +61,8 @@ class Prepared:
     mentions: tuple[Mention, ...]
     claims: tuple[Claim, ...]
     counts: tuple[CountStatement, ...]
+    #: how the text was read (a sentence too long to read whole), for the report
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +92,7 @@ class Preparer:
         except ControlmapError as err:
             return Refusal(doc.name, str(err))
         return Prepared(doc, tuple(extraction.mentions), tuple(extraction.claims),
-                        tuple(extraction.counts))
+                        tuple(extraction.counts), tuple(note for _, note in extraction.notes))
 
 
 def worker_preparer(engine_name: str) -> Preparer:
@@ -364,6 +366,8 @@ class _Pipeline:
                 self.report.documents += 1
                 self.report.claims += len(item.claims)
                 self.report.counts += len(item.counts)
+                self.report.notes.extend((item.doc.name, f"{item.doc.name}: {note}")
+                                         for note in item.notes)
             else:
                 self.report.skipped.append(item.doc.name)
         self.progress.advance(len(self.batch))

@@ -443,6 +443,21 @@ def test_both_engines_carry_the_note_of_a_long_sentence():
         assert [span for span, _ in notes] == [(0, len(text.rstrip()))], engine
 
 
+def test_the_learned_engine_leaves_a_sentence_too_long_to_read_whole_to_the_rules():
+    from geo.extract import extract as extract_rules
+
+    long_part = "the Taliban seized Herat on Friday, " * 80  # one run-on sentence
+    text = f"The Taliban captured Zaranj on Friday. T{long_part[1:].rstrip(', ')}."
+    doc = Document("mixed.txt", text, dt.date(2021, 8, 7))
+    rules, learned = extract_rules(doc), extract_with(doc, engine="learned")
+    in_long = lambda claims: {c.claim_id for c in claims if c.start >= 39}  # noqa: E731
+    assert in_long(learned.claims) == in_long(rules.claims) != set()
+    assert "Zaranj" in {c.place for c in learned.claims}  # the sentence is still arbitrated
+    [(span, note)] = learned.notes
+    assert span[0] == 39
+    assert "the rule engine read it" in note
+
+
 def test_a_sentence_under_the_cap_is_read_whole_and_has_no_note():
     from geo.extract import extract as extract_rules
 

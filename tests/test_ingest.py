@@ -734,6 +734,19 @@ def test_cli_ingest_exits_0_and_summarises_a_clean_batch(tmp_path: Path, db: str
     assert summary == "2 documents ingested, 2 claims, 0 skipped (already stored), 0 refused"
 
 
+def test_cli_ingest_notes_a_sentence_too_long_to_read_whole(tmp_path: Path, db: str) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "run-on.txt").write_text(dated("The Taliban seized Herat on Friday, " * 80))
+
+    result = run_cli("ingest", str(folder), "--db", db)
+
+    assert result.exit_code == 0, result.output
+    [note] = [line for line in result.stderr.splitlines() if line.startswith("note:")]
+    assert note.startswith("note: run-on.txt: the sentence at characters")
+    assert "characters long" in note
+
+
 def test_cli_ingest_exits_3_when_something_was_refused(tmp_path: Path, db: str) -> None:
     folder = tmp_path / "in"
     folder.mkdir()

@@ -273,11 +273,11 @@ def child_cpu_seconds(run: Callable[[], subprocess.CompletedProcess[str]]
     return result, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-#: CPU seconds a 2 MiB single sentence may take to ingest, per engine. Measured alone
-#: (bench/README.md): rules 7.4-7.8 s, learned (the default) 15.8 s; CPU time still grows
-#: by a third or more when seven other jobs share the two cores, hence the margin. Before
-#: the sentence cap it took hours.
-ENGINE_CPU_LIMIT = {"rules": 15.0, "learned": 30.0}
+#: CPU seconds a 2 MiB single sentence may take to ingest, per engine: a guard against the
+#: quadratic reading it once had (hours), not a speed target (bench/README.md has the
+#: figures: 8.6-9.1 s with either engine, alone on this machine), hence the margin for a
+#: shared machine.
+ENGINE_CPU_LIMIT = {"rules": 25.0, "learned": 25.0}
 
 
 @pytest.mark.slow
@@ -301,4 +301,5 @@ def test_a_2_mib_sentence_ingests_in_bounded_time(tmp_path, engine):
         capture_output=True, text=True, timeout=600, preexec_fn=_limits(False)))
     assert result.returncode == 0, result.stderr
     assert stored_names(tmp_path / "x.db") == ["long.txt"]
+    assert "read in pieces" in result.stderr  # the reader is told how it was read
     assert cpu < ENGINE_CPU_LIMIT[engine], f"2 MiB sentence took {cpu:.1f} CPU s ({engine})"

@@ -225,29 +225,46 @@ def most_specific(mentions: list[Mention]) -> Mention | None:
     return min(real, key=lambda m: (_SPECIFIC.get(m.kind, 2), m.start))
 
 
+class SpanSet:
+    """Sorted disjoint (start, end) spans; ``offset in spans`` by bisection."""
+
+    def __init__(self, spans: Sequence[tuple[int, int]]) -> None:
+        self.spans = sorted(spans)
+        self.starts = [s for s, _ in self.spans]
+
+    def __contains__(self, offset: object) -> bool:
+        if not isinstance(offset, int) or not self.spans:
+            return False
+        i = bisect.bisect_right(self.starts, offset) - 1
+        return i >= 0 and offset < self.spans[i][1]
+
+
 class CandidateBuilder:
     """Builds the candidates of a document from its mentions and the rule engine's claims."""
 
     def __init__(self, lexicon: CueLexicon) -> None:
         self.lexicon = lexicon
 
-    def build(self, doc: Document, rules: Extraction) -> list[Candidate]:
-        """Return the candidates of ``doc``, in text order, with their features."""
+    def build(self, doc: Document, rules: Extraction,
+              leave_out: Sequence[tuple[int, int]] = ()) -> list[Candidate]:
+        """Return the candidates of ``doc``, in text order, with their features; none for
+        the places and rule claims inside the (sorted, disjoint) spans ``leave_out``."""
         lines = layout(doc.text)
         spans = split_sentences(doc.text)
         by_span: dict[tuple[int, int, str], Candidate] = {}
         starts = [s for s, _ in spans]
+        left_out = SpanSet(leave_out)
         for m in sorted(rules.mentions, key=lambda m: m.start):
             i = bisect.bisect_right(starts, m.start) - 1
-            if i < 0 or not m.province_iso or m.end > spans[i][1]:
-                continue  # outside every sentence, or abroad
+            if i < 0 or not m.province_iso or m.end > spans[i][1] or m.start in left_out:
+                continue  # outside every sentence, abroad, or left out
             s, e = spans[i]
             key = (s, e, m.province_iso)
             cand = by_span.get(key) or Candidate(doc.name, s, e, m.province_iso, [], [])
             cand.mentions.append(m)
             by_span[key] = cand
         for c in rules.claims:
-            if not c.province_iso:
+            if not c.province_iso or c.start in left_out:
                 continue
             key = (c.start, c.end, c.province_iso)
             cand = by_span.get(key) or Candidate(doc.name, c.start, c.end, c.province_iso, [], [])

@@ -36,6 +36,7 @@ from geo.extraction.candidates import (
     CandidateBuilder,
     CueLexicon,
     Polarity,
+    SpanSet,
     claim_polarity,
     most_specific,
 )
@@ -125,9 +126,23 @@ class LearnedExtractor:
         return rules, self.builder.build(doc, rules)
 
     def extract(self, doc: Document, mentions: list[Mention] | None = None) -> Extraction:
-        """Return the mentions, the arbiter's claims and the rule engine's counts of ``doc``."""
-        rules, cands = self.candidates(doc, mentions)
-        return self.decide(doc, rules, cands)
+        """Return the mentions, the arbiter's claims and the rule engine's counts of ``doc``;
+        in a sentence too long to read whole (see :data:`geo.extract.MAX_SENTENCE_CHARS`),
+        the rule engine's claims."""
+        rules = extract_by_rules(doc, self.gazetteer, mentions)
+        # The arbiter's features describe a sentence, its clauses and its neighbours; the
+        # pieces of a run-on text over MAX_SENTENCE_CHARS are none of these (no real
+        # report in the dev corpus has one), and reading them costs the arbiter twice
+        # what it costs the rules (bench/README.md, long sentences): the rules read them.
+        cut = [span for span, _ in rules.notes]
+        result = self.decide(doc, rules, self.builder.build(doc, rules, leave_out=cut))
+        if cut:
+            inside = SpanSet(cut)
+            result.claims = dedupe_claims(
+                [*result.claims, *(c for c in rules.claims if c.start in inside)])
+            suffix = "; the rule engine read it (the learned engine reads sentences)"
+            result.notes = [(span, note + suffix) for span, note in rules.notes]
+        return result
 
     def decide(self, doc: Document, rules: Extraction, cands: list[Candidate]) -> Extraction:
         """Return the extraction the arbiter makes of already built candidates."""
