@@ -176,8 +176,9 @@ def status_chart_svg(rows: Sequence[dict], day: dt.date) -> str:
     """Return an SVG stacked-area chart of provinces by status (coloured as on the map), a
     rule at ``day``, and one hover title per day, with its legend under it.
 
-    Drawn on the server: the page then loads no charting library (Vega's ~1 MB of scripts
-    cost the first paint ~0.4 s) and the chart is the same markup on every step but the rule.
+    Drawn on the server: the page then loads no charting library (Vega's ~1 MB of scripts,
+    parsed during the first render) and the chart is the same markup on every step but the
+    rule.
     Every label is escaped.
 
     Returns
