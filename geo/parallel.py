@@ -379,15 +379,21 @@ class _Pipeline:
 # --------------------------------------------------------------------------- clusters
 
 
+#: Dask settings of the local cluster's workers: no statistical profiler (it samples every
+#: thread's stack every 10 ms for a dashboard this cluster does not have).
+_QUIET_WORKERS = {"distributed.worker.profile.enabled": False}
+
+
 def local_client(workers: int) -> Client:
     """Return a client of a new local cluster of ``workers`` processes (one thread each,
     loopback only, no dashboard); closing the client closes the cluster."""
     import logging
     import warnings
 
+    import dask
     from distributed import Client, LocalCluster
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), dask.config.set(_QUIET_WORKERS):
         # the scheduler's loopback health endpoint moves to a free port when 8787 is taken
         warnings.filterwarnings("ignore", message="Port .* is already in use")
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,

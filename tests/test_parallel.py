@@ -306,3 +306,12 @@ def test_the_progress_line_is_quiet_when_stderr_is_not_a_terminal():
     line.close()
 
     assert stream.getvalue() == ""
+
+
+def test_local_workers_run_without_the_dask_profiler(client) -> None:
+    # it samples every thread's stack every 10 ms for a dashboard the cluster does not have
+    import dask
+
+    enabled = client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
+    assert len(enabled) == 2
+    assert set(enabled.values()) == {False}
