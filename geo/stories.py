@@ -151,7 +151,7 @@ class StoryIndex:
     Keep one per batch (or per process): :meth:`refresh` brings it up to date with the
     database cheaply (it reads only the signatures stored after the newest it has seen), so
     documents committed by another writer are seen too. A document deleted since (replaced)
-    may stay in the index; :func:`assign` passes over matches that are no longer stored.
+    may stay in the index; :func:`assign_batch` passes over matches that are no longer stored.
     """
 
     def __init__(self, threshold: float = THRESHOLD) -> None:
@@ -248,16 +248,7 @@ def _backfill(conn: sa.Connection, index: StoryIndex, being_stored: Sequence[int
 
 def _insert_signature(conn: sa.Connection, doc_id: int, blob: bytes) -> None:
     """Store a signature unless another writer just stored it (two backfills racing)."""
-    table = store.document_minhash
-    values = {"doc_id": doc_id, "minhash": blob}
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        conn.execute(pg_insert(table).values(**values).on_conflict_do_nothing())
-    elif conn.dialect.name == "sqlite":
-        conn.execute(sa.insert(table).prefix_with("OR IGNORE").values(**values))
-    else:
-        conn.execute(sa.insert(table).values(**values))
+    _insert_signatures(conn, [(doc_id, blob)])
 
 
 def _insert_signatures(conn: sa.Connection, rows: Sequence[tuple[int, bytes]]) -> None:
@@ -279,40 +270,12 @@ def _insert_signatures(conn: sa.Connection, rows: Sequence[tuple[int, bytes]]) -
 # --- SQL helpers ---------------------------------------------------------------------------
 
 
-def assign(conn: sa.Connection, doc_id: int, text: str,
-           index: StoryIndex | None = None) -> int | None:
-    """Store a just-saved document's signature and link it to the story it copies.
-
-    Call it inside the transaction that saved the document. ``index`` is a
-    :class:`StoryIndex` kept across a batch (a new one is loaded when None).
-
-    Returns
-    -------
-    int or None
-        The story's ``doc_id`` (the first stored document of the story) when the document
-        is a near-copy of a stored one, else None (it is an original).
-    """
-    if index is None:
-        index = StoryIndex.load(conn)
-    else:
-        index.refresh(conn)
-    mh = minhash_of(text, index.template)
-    story = None
-    matches = index.matches(mh, exclude=doc_id)
-    if matches:
-        story = _story_root(conn, [d for d, _ in matches])
-    conn.execute(sa.delete(store.document_minhash).where(store.document_minhash.c.doc_id == doc_id))
-    _insert_signature(conn, doc_id, signature_bytes(mh))
-    conn.execute(sa.update(store.documents).where(store.documents.c.doc_id == doc_id)
-                 .values(story_id=story))
-    index.add(doc_id, mh)
-    return story
-
-
 def assign_batch(conn: sa.Connection, docs: Sequence[tuple[int, str]],
                  index: StoryIndex | None = None) -> list[int | None]:
-    """Store the signatures of just-saved documents and link each to the story it copies,
-    in a few statements for the whole batch; see :func:`assign`.
+    """Store the signatures of just-saved documents and link each to the story it copies
+    (the story of the best-matching stored document: its story_id, or itself), in a few
+    statements for the whole batch. Call it inside the transaction that saved them;
+    ``index`` is a :class:`StoryIndex` kept across batches (a new one is loaded when None).
 
     ``docs`` are (doc_id, text) in the order they were stored: a document may copy one
     stored before it in the same batch.
@@ -366,17 +329,6 @@ def _stories_of(conn: sa.Connection, doc_ids: set[int]) -> dict[int, int | None]
             docs.c.doc_id.in_(ordered[i : i + 500]))
         out.update(conn.execute(query).all())
     return out
-
-
-def _story_root(conn: sa.Connection, doc_ids: list[int]) -> int | None:
-    """Return the story of the best-matching stored document: its story_id, or itself."""
-    docs = store.documents
-    rows = dict(conn.execute(sa.select(docs.c.doc_id, docs.c.story_id)
-                             .where(docs.c.doc_id.in_(doc_ids))).all())
-    for doc_id in doc_ids:  # best match first; a match deleted meanwhile is passed over
-        if doc_id in rows:
-            return rows[doc_id] if rows[doc_id] is not None else doc_id
-    return None
 
 
 def story_key(doc_id: int, story_id: int | None) -> str:

@@ -157,8 +157,8 @@ def test_slider_key_repaints_the_map_and_writes_the_url(page, running_app: str) 
     page.get_by_text("Thursday 12 August 2021").wait_for(timeout=WAIT_MS)
 
 
-def test_clicking_ghazni_shows_its_quotes(page, running_app: str) -> None:
-    open_day(page, running_app, dt.date(2021, 8, 13))
+def click_ghazni(page):
+    """Click Ghazni on the map; return its first quote in the evidence, once drawn."""
     frame = map_frame(page)
     x, y = frame.evaluate("([lat, lon]) => { const p = window.map.latLngToContainerPoint("
                           "[lat, lon]); return [p.x, p.y]; }", list(GHAZNI))  # fmt: skip
@@ -166,6 +166,12 @@ def test_clicking_ghazni_shows_its_quotes(page, running_app: str) -> None:
     page.mouse.click(box["x"] + x, box["y"] + y)
     quote = page.locator('[data-testid="stText"]').filter(has_text="Ghazni").first
     quote.wait_for(timeout=WAIT_MS)
+    return quote
+
+
+def test_clicking_ghazni_shows_its_quotes(page, running_app: str) -> None:
+    open_day(page, running_app, dt.date(2021, 8, 13))
+    quote = click_ghazni(page)
     assert "Ghazni" in quote.inner_text()
     page.get_by_text("Supporting evidence", exact=False).wait_for(timeout=WAIT_MS)
 
@@ -183,16 +189,11 @@ def test_clicking_a_province_brings_its_evidence_into_view_without_a_focus_box(
 ) -> None:
     page.set_viewport_size({"width": 1400, "height": 950})
     open_day(page, running_app, dt.date(2021, 8, 13))
-    frame = map_frame(page)
-    x, y = frame.evaluate("([lat, lon]) => { const p = window.map.latLngToContainerPoint("
-                          "[lat, lon]); return [p.x, p.y]; }", list(GHAZNI))  # fmt: skip
-    box = frame.frame_element().bounding_box()
-    page.mouse.click(box["x"] + x, box["y"] + y)
-    quote = page.locator('[data-testid="stText"]').filter(has_text="Ghazni").first
-    quote.wait_for(timeout=WAIT_MS)
+    quote = click_ghazni(page)
     shown = quote.bounding_box()
     assert shown is not None
     assert 0 <= shown["y"] < 950, f"the evidence is drawn at y={shown['y']}, below the fold"
+    frame = map_frame(page)
     outline = frame.evaluate("() => { const e = document.activeElement;"
                              " return e && e.tagName.toLowerCase() === 'path' ?"
                              " getComputedStyle(e).outlineStyle : 'none'; }")  # fmt: skip

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from backends import BACKENDS, database
+from factories import StatementLog
 from typer.testing import CliRunner
 
 from geo import store
@@ -549,17 +550,9 @@ def test_ingest_checks_which_documents_are_stored_twice_per_batch_not_per_docume
     tmp_path: Path, engine
 ) -> None:
     folder = write_many(tmp_path / "many", n=10)
-    checks: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "content_hash IN" in statement:
-            checks.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with StatementLog(engine) as log:
         report = ingest_paths(engine, [folder])
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+    checks = [q for q in log.queries() if "content_hash IN" in q]
     assert report.documents == 10
     assert len(checks) == 2  # before extracting (read), and inside the write transaction
 
@@ -570,17 +563,10 @@ def test_ingest_writes_a_batch_in_a_few_statements_not_a_few_per_document(
     # each statement is a round trip to a PostgreSQL server: per document they were the
     # single writer's limit (bench/README.md, parallel ingest)
     folder = write_many(tmp_path / "many", n=30)
-    writes: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
-            writes.append(statement.split("(")[0])
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with StatementLog(engine) as log:
         report = ingest_paths(engine, [folder])
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+    writes = [s.split("(")[0] for s in log.statements
+              if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
     assert report.documents == 30
     assert len(writes) <= 8, writes
     with engine.connect() as conn:
