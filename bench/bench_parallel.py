@@ -132,9 +132,10 @@ def _worker_cpu() -> float:
     return times.user + times.system
 
 
-def profile(corpus: Path, work: Path, docs: int) -> None:
+def profile(corpus: Path, work: Path, docs: int, postgres: str = "") -> None:
     """Where the time of a 2-worker ingest goes: the client's CPU (writer apart) and the
-    workers' CPU per document, against the serial ingest's CPU per document."""
+    workers' CPU per document, against the serial ingest's CPU per document (into
+    ``postgres`` when given, else SQLite files)."""
     import cProfile
     import pstats
 
@@ -155,7 +156,9 @@ def profile(corpus: Path, work: Path, docs: int) -> None:
     client = parallel.local_client(2)
     client.run(parallel.warm_worker, "learned")
     workers0 = sum(client.run(_worker_cpu).values())
-    engine = store.open_db(str(work / "profile.db"))
+    if postgres:
+        empty_postgres(postgres)
+    engine = store.open_db(postgres or str(work / "profile.db"))
     profiler = cProfile.Profile()
     t0, c0 = time.perf_counter(), time.process_time()
     profiler.enable()
@@ -164,8 +167,10 @@ def profile(corpus: Path, work: Path, docs: int) -> None:
     wall, client_cpu = time.perf_counter() - t0, time.process_time() - c0
     workers_cpu = sum(client.run(_worker_cpu).values()) - workers0
     parallel.close_client(client)
+    if postgres:
+        empty_postgres(postgres)
     c0 = time.process_time()
-    ingest_paths(store.open_db(str(work / "serial.db")), [corpus])
+    ingest_paths(store.open_db(postgres or str(work / "serial.db")), [corpus])
     serial_cpu = time.process_time() - c0
     ms = 1e3 / docs
     print(f"2 workers: wall {wall:.1f} s (client profiled); client CPU {client_cpu * ms:.2f} "
@@ -197,7 +202,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"machine: {_corpus.machine()}")
         print(f"corpus: {docs} documents ({time.perf_counter() - t0:.1f} s to write)")
         if args.profile:
-            profile(corpus, work, docs)
+            profile(corpus, work, docs, args.postgres)
             return
         backends = ([] if args.no_sqlite else ["sqlite"]) + (
             [args.postgres] if args.postgres else [])

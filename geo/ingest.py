@@ -93,7 +93,8 @@ def link_stories(index: stories.StoryIndex | None) -> store.OnStored:
 
     def on_stored(conn: sa.Connection, stored: list[tuple[int, store.PreparedDocument]]
                   ) -> None:
-        stories.assign_batch(conn, [(doc_id, item.doc.text) for doc_id, item in stored], index)
+        stories.assign_batch(conn, [(doc_id, item.doc.text) for doc_id, item in stored], index,
+                             [item.signature for _, item in stored])
 
     return on_stored
 

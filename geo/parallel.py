@@ -65,6 +65,9 @@ class Prepared:
     counts: tuple[CountStatement, ...]
     #: how the text was read (a sentence too long to read whole), for the report
     notes: tuple[str, ...] = ()
+    #: the text's near-copy signature (:func:`geo.stories.signature_bytes`): hashing is
+    #: the writer's largest cost after the inserts, and it needs only the text
+    signature: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,7 @@ class Preparer:
         from geo.gazetteer import load_gazetteer
 
         self.engine: Engine = Extractor.for_engine(engine_name, load_gazetteer())
+        self.template = stories.new_minhash()  # the signatures' permutations, made once
 
     def prepare(self, doc: Document) -> Prepared | Refusal:
         """Return what to store for ``doc``, or its refusal."""
@@ -93,8 +97,10 @@ class Preparer:
             extraction = self.engine.extract(doc)
         except ControlmapError as err:
             return Refusal(doc.name, str(err))
+        signature = stories.signature_bytes(stories.minhash_of(doc.text, self.template))
         return Prepared(doc, tuple(extraction.mentions), tuple(extraction.claims),
-                        tuple(extraction.counts), tuple(note for _, note in extraction.notes))
+                        tuple(extraction.counts), tuple(note for _, note in extraction.notes),
+                        signature)
 
 
 def worker_preparer(engine_name: str) -> Preparer:
@@ -143,7 +149,8 @@ def write_batch(engine: sa.Engine, items: Sequence[Prepared],
     the batch, each document all-or-nothing, near-copies linked to their story in the same
     transaction.
     """
-    batch = [store.PreparedDocument(i.doc, i.mentions, i.claims, i.counts) for i in items]
+    batch = [store.PreparedDocument(i.doc, i.mentions, i.claims, i.counts, i.signature)
+             for i in items]
     return save_prepared(engine, batch, link_stories(story_index))
 
 
@@ -379,9 +386,21 @@ class _Pipeline:
 # --------------------------------------------------------------------------- clusters
 
 
-#: Dask settings of the local cluster's workers: no statistical profiler (it samples every
-#: thread's stack every 10 ms for a dashboard this cluster does not have).
-_QUIET_WORKERS = {"distributed.worker.profile.enabled": False}
+#: Dask settings of the local cluster (its scheduler, here, and its workers): none of the
+#: sampling done for a dashboard this cluster does not have. By default the processes of
+#: an idle 2-worker cluster burn ~0.1 s of CPU per second between them (~0.02 with these),
+#: taken from the extraction on a machine whose cores the workers fill:
+#: the statistical profiler samples every thread's stack every 10 ms; the system monitor
+#: reads CPU, memory, network and disk counters every 0.5 s; the event loop's health check
+#: ticks every 20 ms; the nanny reads its worker's memory every 0.1 s (it still does, every
+#: second, to restart a worker over its memory limit).
+_QUIET_WORKERS = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.admin.system-monitor.disk": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
 
 
 def local_client(workers: int) -> Client:

@@ -634,6 +634,9 @@ class PreparedDocument(NamedTuple):
     mentions: Sequence[Mention] = ()
     claims: Sequence[Claim] = ()
     counts: Sequence[CountStatement] = ()
+    #: its near-copy signature (:func:`geo.stories.signature_bytes`) when it was computed
+    #: where the text was read (a parallel ingest's worker); None: computed when linked
+    signature: bytes | None = None
 
 
 def has_document(conn: sa.Connection, content_hash: str) -> bool:

@@ -152,6 +152,11 @@ class StoryIndex:
     database cheaply (it reads only the signatures stored after the newest it has seen), so
     documents committed by another writer are seen too. A document deleted since (replaced)
     may stay in the index; :func:`assign_batch` passes over matches that are no longer stored.
+
+    The hash values are kept in one matrix (a row per document), so that the LSH's
+    candidates for a query are scored in one array comparison: near-copies of a story are
+    the normal case in wire copy, and a story of hundreds of copies made the one-by-one
+    scoring the largest cost of a batch's writer (``bench/README.md``).
     """
 
     def __init__(self, threshold: float = THRESHOLD) -> None:
@@ -160,12 +165,18 @@ class StoryIndex:
         self.threshold = threshold
         self.template = new_minhash()  # its permutations are shared by every signature
         self._lsh: MinHashLSH = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-        self._signatures: dict[int, MinHash] = {}
+        self._rows: dict[int, int] = {}  # doc_id -> its row of _values
+        self._values = np.zeros((0, NUM_PERM), dtype=np.uint32)
+        self._used = 0  # rows of _values taken (a removed document's row is not reused)
         self._newest = 0  # the highest doc_id whose signature was read
         self._backfilled = False
 
     def __len__(self) -> int:
-        return len(self._signatures)
+        return len(self._rows)
+
+    def doc_ids(self) -> list[int]:
+        """Return the indexed documents' ids, in the order they were added."""
+        return list(self._rows)
 
     @classmethod
     def load(cls, conn: sa.Connection, threshold: float = THRESHOLD,
@@ -188,7 +199,7 @@ class StoryIndex:
         query = (sa.select(table.c.doc_id, table.c.minhash)
                  .where(table.c.doc_id > self._newest).order_by(table.c.doc_id))
         for doc_id, data in conn.execute(query):
-            if doc_id not in self._signatures:
+            if doc_id not in self._rows:
                 self.add(doc_id, minhash_from_bytes(data, self.template))
             self._newest = max(self._newest, doc_id)
         if not self._backfilled:
@@ -197,33 +208,45 @@ class StoryIndex:
 
     def add(self, doc_id: int, mh: MinHash) -> None:
         """Index one document's signature (replacing an earlier one)."""
-        if doc_id in self._signatures:
+        if doc_id in self._rows:
             self.remove(doc_id)
-        self._signatures[doc_id] = mh
+        if self._used == len(self._values):
+            grown = np.zeros((max(64, 2 * len(self._values)), NUM_PERM), dtype=np.uint32)
+            grown[: self._used] = self._values[: self._used]
+            self._values = grown
+        self._values[self._used] = mh.hashvalues
+        self._rows[doc_id] = self._used
+        self._used += 1
         self._lsh.insert(doc_id, mh)
 
     def signature(self, doc_id: int) -> MinHash:
         """Return an indexed document's signature."""
-        return self._signatures[doc_id]
+        from datasketch import MinHash
+
+        values = self._values[self._rows[doc_id]].copy()
+        return MinHash(seed=SEED, hashvalues=values, scheme=SCHEME,
+                       permutations=self.template.permutations)
 
     def remove(self, doc_id: int) -> None:
         """Forget one document."""
-        if self._signatures.pop(doc_id, None) is not None:
+        if self._rows.pop(doc_id, None) is not None:
             self._lsh.remove(doc_id)
 
     def matches(self, mh: MinHash, exclude: int | None = None) -> list[tuple[int, float]]:
         """Return (doc_id, estimated similarity) of the indexed copies of ``mh``, best first.
 
-        LSH proposes candidates; only those whose estimated similarity reaches the
-        threshold are returned.
+        LSH proposes candidates; only those whose estimated similarity (the share of equal
+        hash values, as :func:`similarity`) reaches the threshold are returned.
         """
-        out = []
-        for doc_id in self._lsh.query(mh):
-            if doc_id == exclude:
-                continue
-            score = similarity(mh, self._signatures[doc_id])
-            if score >= self.threshold:
-                out.append((doc_id, score))
+        candidates = [doc_id for doc_id in self._lsh.query(mh) if doc_id != exclude]
+        if not candidates:
+            return []
+        rows = np.fromiter((self._rows[d] for d in candidates), dtype=np.intp,
+                           count=len(candidates))
+        equal = np.count_nonzero(self._values[rows] == mh.hashvalues, axis=1)
+        scores = equal.astype(np.float64) / np.float64(len(mh))
+        out = [(doc_id, float(score)) for doc_id, score in zip(candidates, scores, strict=True)
+               if score >= self.threshold]
         return sorted(out, key=lambda t: (-t[1], t[0]))
 
 
@@ -271,14 +294,17 @@ def _insert_signatures(conn: sa.Connection, rows: Sequence[tuple[int, bytes]]) -
 
 
 def assign_batch(conn: sa.Connection, docs: Sequence[tuple[int, str]],
-                 index: StoryIndex | None = None) -> list[int | None]:
+                 index: StoryIndex | None = None,
+                 signatures: Sequence[bytes | None] = ()) -> list[int | None]:
     """Store the signatures of just-saved documents and link each to the story it copies
     (the story of the best-matching stored document: its story_id, or itself), in a few
     statements for the whole batch. Call it inside the transaction that saved them;
     ``index`` is a :class:`StoryIndex` kept across batches (a new one is loaded when None).
 
     ``docs`` are (doc_id, text) in the order they were stored: a document may copy one
-    stored before it in the same batch.
+    stored before it in the same batch. ``signatures``, when given, has per document its
+    :func:`signature_bytes` computed already (by the worker that read it) or None: only the
+    texts without one are hashed here.
 
     Returns
     -------
@@ -291,8 +317,10 @@ def assign_batch(conn: sa.Connection, docs: Sequence[tuple[int, str]],
     else:
         index.refresh(conn, ids)
     found: list[tuple[int, MinHash, list[int]]] = []
-    for doc_id, text in docs:
-        mh = minhash_of(text, index.template)
+    blobs: list[bytes | None] = list(signatures) or [None] * len(docs)
+    for (doc_id, text), blob in zip(docs, blobs, strict=True):
+        mh = (minhash_of(text, index.template) if blob is None
+              else minhash_from_bytes(blob, index.template))
         found.append((doc_id, mh, [d for d, _ in index.matches(mh, exclude=doc_id)]))
         index.add(doc_id, mh)
     in_batch = {doc_id for doc_id, _, _ in found}

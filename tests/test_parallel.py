@@ -90,6 +90,39 @@ def test_two_workers_store_exactly_what_the_serial_ingest_stores(tmp_path, clien
     assert len(stored(parallel_db)[1]) == serial.claims > 50
 
 
+def stories_and_signatures(db: str) -> tuple[dict[str, str | None], dict[str, bytes]]:
+    """Per document name: the name of the story's original (None: an original itself),
+    and the stored near-copy signature."""
+    engine = store.open_db(db)
+    with engine.connect() as conn:
+        story = conn.execute(sa.text(
+            "SELECT d.name, o.name FROM documents d "
+            "LEFT JOIN documents o ON o.doc_id = d.story_id")).all()
+        signatures = conn.execute(sa.text(
+            "SELECT d.name, m.minhash FROM documents d "
+            "JOIN document_minhash m ON m.doc_id = d.doc_id")).all()
+    return dict(story), {name: bytes(blob) for name, blob in signatures}
+
+
+def test_workers_hash_near_copies_as_the_serial_ingest_does(tmp_path, client):
+    folder = demo_folder(tmp_path)
+    kunduz = (folder / "2021-08-08_kunduz.txt").read_text()
+    (folder / "zz_wire.txt").write_text(
+        kunduz + "\n\nThis story was distributed by an international news agency.\n")
+    serial_db, parallel_db = str(tmp_path / "serial.db"), str(tmp_path / "parallel.db")
+
+    ingest_paths(store.open_db(serial_db), [folder])
+    parallel.ingest_parallel(store.open_db(parallel_db), [folder], client, chunk_docs=4)
+
+    story, signatures = stories_and_signatures(parallel_db)
+    # one of the two is the story's original (the first of the batch by content hash)
+    linked = {name: original for name, original in story.items() if original is not None}
+    assert linked in ({"zz_wire.txt": "2021-08-08_kunduz.txt"},
+                      {"2021-08-08_kunduz.txt": "zz_wire.txt"})
+    assert (story, signatures) == stories_and_signatures(serial_db)
+    assert len(signatures) == 36
+
+
 def test_a_second_parallel_run_stores_nothing(tmp_path, client):
     folder = demo_folder(tmp_path)
     engine = store.open_db(str(tmp_path / "twice.db"))
@@ -308,10 +341,15 @@ def test_the_progress_line_is_quiet_when_stderr_is_not_a_terminal():
     assert stream.getvalue() == ""
 
 
-def test_local_workers_run_without_the_dask_profiler(client) -> None:
-    # it samples every thread's stack every 10 ms for a dashboard the cluster does not have
+def test_local_workers_run_without_the_dask_profiler_and_monitors(client) -> None:
+    # sampling for a dashboard the cluster does not have takes CPU from the extraction
     import dask
 
-    enabled = client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
-    assert len(enabled) == 2
-    assert set(enabled.values()) == {False}
+    keys = ("distributed.worker.profile.enabled", "distributed.admin.system-monitor.disk",
+            "distributed.admin.tick.interval", "distributed.admin.system-monitor.interval",
+            "distributed.worker.memory.monitor-interval")
+    seen = client.run(lambda: tuple(dask.config.get(key) for key in keys))
+    assert len(seen) == 2
+    assert set(seen.values()) == {(False, False, "1s", "5s", "1s")}
+    scheduler = client.cluster.scheduler  # the scheduler runs in this process
+    assert scheduler.periodic_callbacks["monitor"].callback_time == 5000

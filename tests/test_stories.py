@@ -179,6 +179,36 @@ def test_the_content_hash_is_taken_over_composed_characters():
 # --- shingles, signatures, the index -------------------------------------------------------
 
 
+def test_the_index_scores_its_candidates_as_similarity_does():
+    texts = [TALIBAN, TALIBAN_OTHER_OUTLET, TALIBAN_LINE_ADDED, GOVERNMENT]
+    signatures = [stories.minhash_of(text) for text in texts]
+    index = stories.StoryIndex()
+    for doc_id, mh in enumerate(signatures):
+        index.add(doc_id, mh)
+
+    for doc_id, mh in enumerate(signatures):
+        found = index.matches(mh, exclude=doc_id)
+        expected = sorted(((other, stories.similarity(mh, signatures[other]))
+                           for other in range(len(texts)) if other != doc_id
+                           and stories.similarity(mh, signatures[other]) >= index.threshold),
+                          key=lambda t: (-t[1], t[0]))
+        assert found == expected
+    assert {d for d, _ in index.matches(signatures[0], exclude=0)} == {1, 2}
+    assert stories.signature_bytes(index.signature(3)) == stories.signature_bytes(signatures[3])
+
+
+def test_a_removed_or_replaced_document_is_no_longer_matched():
+    a, b = stories.minhash_of(TALIBAN), stories.minhash_of(TALIBAN_OTHER_OUTLET)
+    index = stories.StoryIndex()
+    index.add(1, a)
+    index.add(2, b)
+    index.remove(1)
+    assert index.matches(b, exclude=2) == []
+    index.add(2, stories.minhash_of(GOVERNMENT))  # replaced by another text
+    assert index.matches(a) == []
+    assert len(index) == 1
+
+
 def test_a_signature_read_back_from_bytes_estimates_the_same_similarity():
     a, b = stories.minhash_of(TALIBAN), stories.minhash_of(TALIBAN_OTHER_OUTLET)
     back = stories.minhash_from_bytes(stories.signature_bytes(b))
@@ -284,8 +314,8 @@ def _backfill_twice(engine) -> int:
         # the second writer looked for missing signatures before the first stored its own
         conn.execute(sa.delete(store.document_minhash))
         second.refresh(conn)
-        first_blob = stories.signature_bytes(first.signature(min(first._signatures)))
-        stories._insert_signature(conn, min(first._signatures), first_blob)
+        first_blob = stories.signature_bytes(first.signature(min(first.doc_ids())))
+        stories._insert_signature(conn, min(first.doc_ids()), first_blob)
         return conn.execute(sa.select(sa.func.count()).select_from(
             store.document_minhash)).scalar_one()
 
