@@ -2,9 +2,12 @@
 
 Builds a SQLite file of N synthetic claims (``bench_snapshot.synthetic_claims`` through
 ``store.save_claims_bulk``; default 150,000), starts ``streamlit run app.py`` on it, and
-visits ``/Claims`` three times in headless Chromium (a new browser session each time),
-timing from navigation until the claims table is drawn, then reading the server's
-resident memory (``VmRSS`` of the process) once the run has finished.
+visits ``/Claims`` three times in headless Chromium, each in a new browser profile (a cold
+HTTP cache: a first-ever visit), then three times more in new tabs of one profile (each a new
+Streamlit session, with the HTTP cache of a returning browser: Streamlit's scripts are
+served ``immutable`` for a year), timing from navigation until the claims table is drawn,
+then reading the server's resident memory (``VmRSS`` of the process) once the run has
+finished.
 
     .venv/bin/python bench/bench_claims_page.py [--claims 150000] [--visits 3] [--root DIR]
                                                 [--db PATH]
@@ -77,9 +80,9 @@ def start(root: Path, db: Path) -> tuple[str, subprocess.Popen]:
     raise SystemExit("the app did not start")
 
 
-def visit(browser, url: str, timeout_s: float) -> float:
-    """Open the Claims page in a new session; return the seconds until its table shows."""
-    context = browser.new_context(viewport={"width": 1400, "height": 950})
+def visit(context, url: str, timeout_s: float, *, close: bool = True) -> float:
+    """Open the Claims page in a new tab (a new session) of ``context``; return the seconds
+    until its table shows."""
     page = context.new_page()
     t0 = time.perf_counter()
     page.goto(f"{url}/Claims")
@@ -88,8 +91,15 @@ def visit(browser, url: str, timeout_s: float) -> float:
     # Wait for the run to end (the status widget goes away) before reading the memory.
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
                            timeout=timeout_s * 1000)  # fmt: skip
-    context.close()
+    page.close()
+    if close:
+        context.close()
     return elapsed
+
+
+def new_profile(browser):
+    """Return a new browser context: an empty profile, its HTTP cache cold."""
+    return browser.new_context(viewport={"width": 1400, "height": 950})
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -117,13 +127,24 @@ def main(argv: list[str] | None = None) -> None:
                 browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
                 memory = []
                 for k in range(1, args.visits + 1):
-                    seconds = visit(browser, url, args.timeout)
+                    seconds = visit(new_profile(browser), url, args.timeout)
                     time.sleep(1.0)
                     memory.append(rss_mb(process.pid))
-                    print(f"visit {k}: {seconds:.2f} s, server memory {memory[-1]:.0f} MB")
+                    print(f"visit {k} (new profile, cold cache): {seconds:.2f} s, "
+                          f"server memory {memory[-1]:.0f} MB")  # fmt: skip
+                returning = new_profile(browser)
+                visit(returning, url, args.timeout, close=False)  # fills its HTTP cache
+                for k in range(1, args.visits + 1):
+                    seconds = visit(returning, url, args.timeout, close=False)
+                    time.sleep(1.0)
+                    memory.append(rss_mb(process.pid))
+                    print(f"visit {k} (new tab of a returning browser): {seconds:.2f} s, "
+                          f"server memory {memory[-1]:.0f} MB")  # fmt: skip
+                returning.close()
                 browser.close()
-            print(f"memory after visit {args.visits} - after visit 1: "
-                  f"{memory[-1] - memory[0]:+.0f} MB")  # fmt: skip
+            print(f"memory after visit {args.visits} - after visit 1 (new profiles): "
+                  f"{memory[args.visits - 1] - memory[0]:+.0f} MB; after all "
+                  f"{len(memory) + 1} visits: {memory[-1] - memory[0]:+.0f} MB")  # fmt: skip
         finally:
             process.terminate()
             process.wait(timeout=30)
