@@ -46,6 +46,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from geo import settings
+from geo._bulk import insert_ignoring_conflicts, insert_rows
 from geo.errors import ClaimError, DocumentStoreError, StoreError
 from geo.records import CLAIM_KINDS, Claim, CountStatement, Document, Mention
 
@@ -821,7 +822,7 @@ def _insert_documents(conn: sa.Connection, items: Sequence[PreparedDocument]) ->
     """Insert documents (their rows only) in the given order; return the ``doc_id`` of each
     content hash inserted. A hash another writer stored first is left out (the insert did
     nothing for it)."""
-    insert = _insert_ignoring_conflicts(conn, documents, "content_hash").returning(
+    insert = insert_ignoring_conflicts(conn, documents, "content_hash").returning(
         documents.c.content_hash, documents.c.doc_id)
     ids: dict[str, int] = {}
     now = _now()
@@ -853,33 +854,15 @@ def _chunks_by_size(items: Sequence[PreparedDocument]) -> Iterator[Sequence[Prep
 def _insert_contents(conn: sa.Connection, stored: Sequence[tuple[int, PreparedDocument]]) -> None:
     """Insert the mentions, claims and counts of just-inserted documents: one statement a
     table for the whole batch."""
-    mention_rows = [_mention_row(m, doc_id) for doc_id, item in stored for m in item.mentions]
-    if mention_rows:
-        conn.execute(sa.insert(mentions), mention_rows)
+    insert_rows(conn, mentions,
+                [_mention_row(m, doc_id) for doc_id, item in stored for m in item.mentions])
     claim_rows: dict[str, dict] = {}
     for doc_id, item in stored:
         for claim_id, claim in _unique_by_id(c.with_id() for c in item.claims).items():
             claim_rows.setdefault(claim_id, _claim_row(claim, doc_id))
-    if claim_rows:
-        conn.execute(_insert_ignoring_conflicts(conn, claims, "claim_id"),
-                     list(claim_rows.values()))
-    count_rows = [{**asdict(c), "doc_id": doc_id} for doc_id, item in stored for c in item.counts]
-    if count_rows:
-        conn.execute(sa.insert(counts), count_rows)
-
-
-def _insert_ignoring_conflicts(conn: sa.Connection, table: sa.Table, key: str) -> Any:
-    """Return ``INSERT ... ON CONFLICT (key) DO NOTHING`` for the connection's dialect."""
-    name = conn.dialect.name
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table).on_conflict_do_nothing(index_elements=[key])
-    if name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        return sqlite_insert(table).on_conflict_do_nothing(index_elements=[key])
-    return sa.insert(table)
+    insert_rows(conn, claims, list(claim_rows.values()), skip_conflicts_on="claim_id")
+    insert_rows(conn, counts,
+                [{**asdict(c), "doc_id": doc_id} for doc_id, item in stored for c in item.counts])
 
 
 def load_counts(conn: sa.Connection) -> list[CountStatement]:
@@ -1074,7 +1057,7 @@ def add_manual_claim(conn: sa.Connection, claim: Claim, *, author: str, note: st
     """
     claim = replace(claim, origin="manual", author=author, note=note, claim_id="").with_id()
     _validate_manual(claim)
-    insert = _insert_ignoring_conflicts(conn, claims, "claim_id")
+    insert = insert_ignoring_conflicts(conn, claims, "claim_id")
     # ON CONFLICT DO NOTHING: an analyst adding the same claim at the same moment is told
     # so, rather than shown a database error.
     added = insert.values(**_claim_row(claim, None)).returning(claims.c.claim_id)

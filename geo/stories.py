@@ -39,6 +39,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from geo import store
+from geo._bulk import insert_rows, update_column
 from geo.records import Document, content_hash_of
 
 if TYPE_CHECKING:  # datasketch is imported lazily: only ingest needs it
@@ -276,18 +277,9 @@ def _insert_signature(conn: sa.Connection, doc_id: int, blob: bytes) -> None:
 
 def _insert_signatures(conn: sa.Connection, rows: Sequence[tuple[int, bytes]]) -> None:
     """Store many signatures in one statement, skipping any another writer stored."""
-    if not rows:
-        return
-    table = store.document_minhash
-    values = [{"doc_id": doc_id, "minhash": blob} for doc_id, blob in rows]
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        conn.execute(pg_insert(table).on_conflict_do_nothing(), values)
-    elif conn.dialect.name == "sqlite":
-        conn.execute(sa.insert(table).prefix_with("OR IGNORE"), values)
-    else:
-        conn.execute(sa.insert(table), values)
+    insert_rows(conn, store.document_minhash,
+                [{"doc_id": doc_id, "minhash": blob} for doc_id, blob in rows],
+                skip_conflicts_on="doc_id")
 
 
 # --- SQL helpers ---------------------------------------------------------------------------
@@ -337,13 +329,9 @@ def assign_batch(conn: sa.Connection, docs: Sequence[tuple[int, str]],
         story_of[doc_id] = root
         roots.append(root)
     _insert_signatures(conn, [(doc_id, signature_bytes(mh)) for doc_id, mh, _ in found])
-    linked = [{"b_doc": doc_id, "b_story": root} for (doc_id, _, _), root in zip(found, roots,
-                                                                                 strict=True)
-              if root is not None]
-    if linked:
-        docs_table = store.documents
-        conn.execute(sa.update(docs_table).where(docs_table.c.doc_id == sa.bindparam("b_doc"))
-                     .values(story_id=sa.bindparam("b_story")), linked)
+    update_column(conn, store.documents, "doc_id", "story_id",
+                  [(doc_id, root) for (doc_id, _, _), root in zip(found, roots, strict=True)
+                   if root is not None])
     return roots
 
 
