@@ -129,9 +129,12 @@ def minhash_from_bytes(data: bytes, template: MinHash | None = None) -> MinHash:
 
     ``template``: see :func:`new_minhash`.
     """
+    return _minhash_of_values(np.frombuffer(data, dtype="<u4").astype(np.uint32), template)
+
+
+def _minhash_of_values(values: np.ndarray, template: MinHash | None) -> MinHash:
     from datasketch import MinHash
 
-    values = np.frombuffer(data, dtype="<u4").astype(np.uint32)
     if template is None:
         return MinHash(seed=SEED, hashvalues=values, scheme=SCHEME)
     return MinHash(seed=SEED, hashvalues=values, scheme=SCHEME,
@@ -222,11 +225,7 @@ class StoryIndex:
 
     def signature(self, doc_id: int) -> MinHash:
         """Return an indexed document's signature."""
-        from datasketch import MinHash
-
-        values = self._values[self._rows[doc_id]].copy()
-        return MinHash(seed=SEED, hashvalues=values, scheme=SCHEME,
-                       permutations=self.template.permutations)
+        return _minhash_of_values(self._values[self._rows[doc_id]].copy(), self.template)
 
     def remove(self, doc_id: int) -> None:
         """Forget one document."""
@@ -276,7 +275,7 @@ def _insert_signature(conn: sa.Connection, doc_id: int, blob: bytes) -> None:
 
 
 def _insert_signatures(conn: sa.Connection, rows: Sequence[tuple[int, bytes]]) -> None:
-    """Store many signatures in one statement, skipping any another writer stored."""
+    """Store many signatures at once, skipping any another writer stored."""
     insert_rows(conn, store.document_minhash,
                 [{"doc_id": doc_id, "minhash": blob} for doc_id, blob in rows],
                 skip_conflicts_on="doc_id")
@@ -308,12 +307,13 @@ def assign_batch(conn: sa.Connection, docs: Sequence[tuple[int, str]],
         index = StoryIndex.load(conn, being_stored=ids)
     else:
         index.refresh(conn, ids)
-    found: list[tuple[int, MinHash, list[int]]] = []
-    blobs: list[bytes | None] = list(signatures) or [None] * len(docs)
-    for (doc_id, text), blob in zip(docs, blobs, strict=True):
+    found: list[tuple[int, bytes, list[int]]] = []
+    given: list[bytes | None] = list(signatures) or [None] * len(docs)
+    for (doc_id, text), blob in zip(docs, given, strict=True):
         mh = (minhash_of(text, index.template) if blob is None
               else minhash_from_bytes(blob, index.template))
-        found.append((doc_id, mh, [d for d, _ in index.matches(mh, exclude=doc_id)]))
+        found.append((doc_id, blob or signature_bytes(mh),
+                      [d for d, _ in index.matches(mh, exclude=doc_id)]))
         index.add(doc_id, mh)
     in_batch = {doc_id for doc_id, _, _ in found}
     earlier = _stories_of(conn, {d for _, _, ms in found for d in ms if d not in in_batch})
@@ -328,7 +328,7 @@ def assign_batch(conn: sa.Connection, docs: Sequence[tuple[int, str]],
                 break
         story_of[doc_id] = root
         roots.append(root)
-    _insert_signatures(conn, [(doc_id, signature_bytes(mh)) for doc_id, mh, _ in found])
+    _insert_signatures(conn, [(doc_id, blob) for doc_id, blob, _ in found])
     update_column(conn, store.documents, "doc_id", "story_id",
                   [(doc_id, root) for (doc_id, _, _), root in zip(found, roots, strict=True)
                    if root is not None])

@@ -27,6 +27,15 @@ def test_places_abroad_make_no_candidate(learned):
     assert {c.province_iso for c in cands} == {"AF-KAN"}
 
 
+def test_a_sentence_too_long_to_read_whole_makes_no_candidate_for_training_either(learned):
+    # training and labelling read learned.candidates: they must see what extraction sees
+    long_part = "the Taliban seized Herat on Friday, " * 80  # one run-on sentence
+    cands = candidates(learned, f"The Taliban captured Zaranj on Friday. "
+                                f"T{long_part[1:].rstrip(', ')}.")
+    assert {c.province_iso for c in cands} == {"AF-NIM"}
+    assert all(c.start == 0 for c in cands)
+
+
 def test_list_mates_of_a_rule_claim_carry_its_polarity(learned):
     cands = candidates(learned, "The Taliban captured Farah; Zaranj, capital of Nimroz; "
                                 "and Qala-i-Naw on Tuesday.")

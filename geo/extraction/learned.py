@@ -121,23 +121,24 @@ class LearnedExtractor:
 
     def candidates(self, doc: Document, mentions: list[Mention] | None = None
                    ) -> tuple[Extraction, list[Candidate]]:
-        """Return the rule engine's reading of ``doc`` and the candidates built on it."""
-        rules = extract_by_rules(doc, self.gazetteer, mentions)
-        return rules, self.builder.build(doc, rules)
-
-    def extract(self, doc: Document, mentions: list[Mention] | None = None) -> Extraction:
-        """Return the mentions, the arbiter's claims and the rule engine's counts of ``doc``;
-        in a sentence too long to read whole (see :data:`geo.extract.MAX_SENTENCE_CHARS`),
-        the rule engine's claims."""
+        """Return the rule engine's reading of ``doc`` and the candidates built on it: none
+        in a sentence too long to read whole (see :meth:`extract`), so that training,
+        labelling and extraction see the same candidates."""
         rules = extract_by_rules(doc, self.gazetteer, mentions)
         # The arbiter's features describe a sentence, its clauses and its neighbours; the
         # pieces of a run-on text over MAX_SENTENCE_CHARS are none of these (no real
         # report in the dev corpus has one), and reading them costs the arbiter twice
         # what it costs the rules (bench/README.md, long sentences): the rules read them.
-        cut = [span for span, _ in rules.notes]
-        result = self.decide(doc, rules, self.builder.build(doc, rules, leave_out=cut))
-        if cut:
-            inside = SpanSet(cut)
+        return rules, self.builder.build(doc, rules, leave_out=[span for span, _ in rules.notes])
+
+    def extract(self, doc: Document, mentions: list[Mention] | None = None) -> Extraction:
+        """Return the mentions, the arbiter's claims and the rule engine's counts of ``doc``;
+        in a sentence too long to read whole (see :data:`geo.extract.MAX_SENTENCE_CHARS`),
+        the rule engine's claims."""
+        rules, cands = self.candidates(doc, mentions)
+        result = self.decide(doc, rules, cands)
+        if rules.notes:
+            inside = SpanSet([span for span, _ in rules.notes])
             result.claims = dedupe_claims(
                 [*result.claims, *(c for c in rules.claims if c.start in inside)])
             suffix = "; the rule engine read it (the learned engine reads sentences)"
