@@ -578,7 +578,9 @@ def serve(
     from streamlit.web import bootstrap
 
     import geo.mapview  # noqa: F401
-    from geo import appstate
+    from geo import _server, appstate
+
+    _server.send_responses_without_delay()
 
     flags = {**_streamlit_config(), "server.port": port, "server.address": host,
              "server.headless": True, "browser.gatherUsageStats": False}  # fmt: skip
