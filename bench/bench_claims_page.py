@@ -12,9 +12,12 @@ finished.
 
     .venv/bin/python bench/bench_claims_page.py [--claims 150000] [--visits 3] [--root DIR]
                                                 [--db PATH]
+    .venv/bin/python bench/bench_claims_page.py --db PATH --against /tmp/old [--pairs 8]
 
 ``--root`` runs the app from another checkout (``PYTHONPATH``; to compare with an older
-version).
+version). ``--against ROOT --pairs N`` instead starts both checkouts' servers on the same
+database, warms each with one visit, then alternates first-ever visits (a new browser
+each) between them, N pairs, and prints each pair's ratio (this checkout / ROOT).
 Target (issue #12): under 2 s per visit; memory after three visits within 100 MB of after
 one.
 """
@@ -105,6 +108,44 @@ def new_profile(browser):
     return browser.new_context(viewport={"width": 1400, "height": 950})
 
 
+def first_visit(playwright, url: str, timeout_s: float) -> float:
+    """Return the seconds a first-ever visit (a new browser process, an empty profile)
+    takes until the claims table shows."""
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    try:
+        return visit(new_profile(browser), url, timeout_s)
+    finally:
+        browser.close()
+
+
+def compare(db: Path, ours: Path, theirs: Path, pairs: int, timeout_s: float) -> None:
+    """Alternate first-ever visits between the servers of ``ours`` and ``theirs``; print
+    the times and each pair's ratio."""
+    import statistics
+
+    from playwright.sync_api import sync_playwright
+
+    servers = {root: start(root, db) for root in (ours, theirs)}
+    times: dict[Path, list[float]] = {ours: [], theirs: []}
+    try:
+        with sync_playwright() as p:
+            for url, _ in servers.values():
+                first_visit(p, url, timeout_s)  # each server's first session
+            for k in range(pairs):
+                order = [ours, theirs] if k % 2 == 0 else [theirs, ours]
+                for root in order:
+                    times[root].append(first_visit(p, servers[root][0], timeout_s))
+    finally:
+        for _, process in servers.values():
+            process.terminate()
+            process.wait(timeout=30)
+    for root, values in times.items():
+        print(f"{root}: median {statistics.median(values):.2f} s; "
+              + " ".join(f"{v:.2f}" for v in values))
+    print("pairs (this / other): " + " ".join(
+        f"{a / b:.2f}" for a, b in zip(times[ours], times[theirs], strict=True)))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Build the database, visit the page, print one line per visit and the summary."""
     from playwright.sync_api import sync_playwright
@@ -115,6 +156,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--root", type=Path, default=ROOT)
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--db", type=Path, help="reuse this database (built if missing)")
+    parser.add_argument("--against", type=Path, help="alternate first visits with ROOT's app")
+    parser.add_argument("--pairs", type=int, default=8, help="pairs of visits (--against)")
     args = parser.parse_args(argv)
     print("load before:", Path("/proc/loadavg").read_text().strip())
     with tempfile.TemporaryDirectory(prefix="controlmap-bench-claims-") as work:
@@ -123,6 +166,10 @@ def main(argv: list[str] | None = None) -> None:
             t0 = time.perf_counter()
             build_database(db, args.claims)
             print(f"database of {args.claims:,} claims built in {time.perf_counter() - t0:.1f} s")
+        if args.against:
+            compare(db, args.root.resolve(), args.against.resolve(), args.pairs, args.timeout)
+            print("load after:", Path("/proc/loadavg").read_text().strip())
+            return
         url, process = start(args.root.resolve(), db)
         try:
             print(f"server started: {rss_mb(process.pid):.0f} MB")
@@ -131,10 +178,7 @@ def main(argv: list[str] | None = None) -> None:
                 for k in range(1, args.visits + 1):
                     # A new browser process each time: nothing of an earlier visit (HTTP
                     # cache, compiled scripts) is left to help.
-                    browser = p.chromium.launch(executable_path=str(CHROMIUM),
-                                                args=CHROMIUM_ARGS)  # fmt: skip
-                    seconds = visit(new_profile(browser), url, args.timeout)
-                    browser.close()
+                    seconds = first_visit(p, url, args.timeout)
                     time.sleep(1.0)
                     memory.append(rss_mb(process.pid))
                     print(f"visit {k} (new browser, empty profile): {seconds:.2f} s, "

@@ -625,7 +625,7 @@ def _streamlit_config() -> dict[str, object]:
 
 def _warm_model(appstate) -> None:
     """Build the default database's control model into the app's cache while the server
-    starts."""
+    starts, then freeze what start-up built (:func:`geo._server.freeze_startup_objects`)."""
     import logging
 
     from geo import databases
@@ -638,6 +638,9 @@ def _warm_model(appstate) -> None:
         appstate.cached_model(db, appstate.database_version(db))
     except ControlmapError:
         pass  # the page shows the error to the visitor
+    from geo import _server
+
+    _server.freeze_startup_objects()
 
 
 def main() -> None:

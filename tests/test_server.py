@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import socket
 
 from geo import _server
@@ -54,3 +55,21 @@ def test_the_pinned_streamlit_binds_through_the_function_serve_wraps(monkeypatch
     assert _server.send_responses_without_delay()
     with starlette_server._bind_socket("127.0.0.1", 0, 8) as listener:
         assert accepted_has_nodelay(listener)
+
+
+def test_freezing_hides_the_objects_alive_now_from_collections_and_still_frees_them() -> None:
+    import weakref
+
+    class Held:
+        pass
+
+    held = [Held()]
+    alive = weakref.ref(held[0])
+    try:
+        frozen = _server.freeze_startup_objects()
+        assert frozen == gc.get_freeze_count() > 0
+        assert not any(obj is held for obj in gc.get_objects())  # no collection walks it
+        del held  # no cycle: refcounting frees it, frozen or not
+        assert alive() is None
+    finally:
+        gc.unfreeze()
