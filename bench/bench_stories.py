@@ -17,7 +17,7 @@ import time
 
 from _corpus import source_texts
 
-from geo import stories
+from geo import signatures, stories
 
 # Made-up furniture a syndicating outlet adds (our own words).
 HEADER = "By our correspondent | Wire service copy | Updated 10:42 GMT\n\n"
@@ -39,9 +39,9 @@ def variants(text: str) -> dict[str, str]:
 
 
 def closest_real(texts: dict[str, str], size: int, n: int) -> list[tuple[float, str, str]]:
-    sets = {k: stories.shingles(v, size) for k, v in texts.items()}
+    sets = {k: signatures.shingles(v, size) for k, v in texts.items()}
     names = sorted(sets)
-    pairs = [(stories.jaccard(sets[a], sets[b]), a, b)
+    pairs = [(signatures.jaccard(sets[a], sets[b]), a, b)
              for i, a in enumerate(names) for b in names[i + 1:]]
     return sorted(pairs, reverse=True)[:n]
 
@@ -49,9 +49,9 @@ def closest_real(texts: dict[str, str], size: int, n: int) -> list[tuple[float, 
 def weakest_copies(texts: dict[str, str], size: int) -> dict[str, tuple[float, str]]:
     out: dict[str, tuple[float, str]] = {}
     for name, text in texts.items():
-        base = stories.shingles(text, size)
+        base = signatures.shingles(text, size)
         for kind, copy in variants(text).items():
-            score = stories.jaccard(base, stories.shingles(copy, size))
+            score = signatures.jaccard(base, signatures.shingles(copy, size))
             if kind not in out or score < out[kind][0]:
                 out[kind] = (score, name)
     return out
@@ -61,7 +61,7 @@ def lsh_links(texts: dict[str, str]) -> list[tuple[str, str, float]]:
     """Return the (a, b, estimated similarity) pairs the StoryIndex links."""
     index = stories.StoryIndex()
     ids = {name: i for i, name in enumerate(sorted(texts))}
-    sigs = {name: stories.minhash_of(texts[name], index.template) for name in ids}
+    sigs = {name: signatures.minhash_of(texts[name], index.template) for name in ids}
     for name, i in ids.items():
         index.add(i, sigs[name])
     names = {i: name for name, i in ids.items()}
@@ -86,28 +86,28 @@ def main() -> None:
         copies = " / ".join(f"{weak[k][0]:.3f}" for k in
                             ("header+credit", "one sentence added", "header+credit+sentence"))
         print(f"| {size} | " + " | ".join(f"{j:.3f}" for j, _, _ in top) + f" | {copies} |")
-    print(f"\nMade-up copies reaching each threshold ({stories.SHINGLE_WORDS}-word shingles, "
+    print(f"\nMade-up copies reaching each threshold ({signatures.SHINGLE_WORDS}-word shingles, "
           f"exact J, of {len(texts)} reports):\n")
     print("| threshold | header+credit | one sentence added | header+credit+sentence |")
     print("|---|---|---|---|")
-    base = {k: stories.shingles(v) for k, v in texts.items()}
+    base = {k: signatures.shingles(v) for k, v in texts.items()}
     for th in (0.5, 0.6, 0.7, 0.8):
         row = []
         for kind in ("header+credit", "one sentence added", "header+credit+sentence"):
-            row.append(sum(stories.jaccard(base[k], stories.shingles(variants(v)[kind])) >= th
+            row.append(sum(signatures.jaccard(base[k], signatures.shingles(variants(v)[kind])) >= th
                            for k, v in texts.items()))
         print(f"| {th} | " + " | ".join(map(str, row)) + " |")
-    print(f"\nClosest real pairs at {stories.SHINGLE_WORDS}-word shingles:")
-    for j, a, b in closest_real(texts, stories.SHINGLE_WORDS, 8):
+    print(f"\nClosest real pairs at {signatures.SHINGLE_WORDS}-word shingles:")
+    for j, a, b in closest_real(texts, signatures.SHINGLE_WORDS, 8):
         print(f"  {j:.3f}  {a}  {b}")
-    weak = weakest_copies(texts, stories.SHINGLE_WORDS)
+    weak = weakest_copies(texts, signatures.SHINGLE_WORDS)
     print("Weakest made-up copies:")
     for kind, (j, name) in weak.items():
         print(f"  {j:.3f}  {kind:24s} {name}")
     t0 = time.perf_counter()
     real = lsh_links(texts)
     elapsed = time.perf_counter() - t0
-    print(f"\nStoryIndex (threshold {stories.THRESHOLD}, {stories.NUM_PERM} permutations) "
+    print(f"\nStoryIndex (threshold {stories.THRESHOLD}, {signatures.NUM_PERM} permutations) "
           f"links among real reports: {real or 'none'} ({elapsed:.2f} s for {len(texts)})")
     copies = {}
     for name, text in texts.items():
@@ -120,7 +120,7 @@ def main() -> None:
     lowest = min((s for *_, s in links), default=None)
     print(f"links among reports and their copies: {len(links)} of {expected} pairs, "
           f"{len(wrong)} across reports, lowest estimated similarity {lowest}")
-    lengths = sorted(len(stories.shingles(t)) for t in texts.values())
+    lengths = sorted(len(signatures.shingles(t)) for t in texts.values())
     print(f"shingles per report: min {lengths[0]}, median {lengths[len(lengths) // 2]}, "
           f"max {lengths[-1]}")
     scale()
@@ -132,13 +132,13 @@ def scale(n: int = 2000) -> None:
     words = [f"w{i}" for i in range(5000)]
     index = stories.StoryIndex()
     t0 = time.perf_counter()
-    blobs = [stories.signature_bytes(stories.minhash_of(" ".join(rng.choices(words, k=200)),
+    blobs = [signatures.signature_bytes(signatures.minhash_of(" ".join(rng.choices(words, k=200)),
                                                         index.template)) for _ in range(n)]
     t1 = time.perf_counter()
     for i, blob in enumerate(blobs):
-        index.add(i, stories.minhash_from_bytes(blob, index.template))
+        index.add(i, signatures.minhash_from_bytes(blob, index.template))
     t2 = time.perf_counter()
-    probe = stories.minhash_of(" ".join(rng.choices(words, k=200)), index.template)
+    probe = signatures.minhash_of(" ".join(rng.choices(words, k=200)), index.template)
     for _ in range(100):
         index.matches(probe)
     t3 = time.perf_counter()

@@ -16,7 +16,7 @@ the refused document named) is the same on every path.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,10 +31,40 @@ def insert_rows(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str
         return
     if conn.dialect.name == "postgresql":
         _copy_rows(conn, table, rows, skip_conflicts_on)
-    elif skip_conflicts_on is None:
-        conn.execute(sa.insert(table), list(rows))
+        return
+    statement = (sa.insert(table) if skip_conflicts_on is None
+                 else insert_ignoring_conflicts(conn, table, skip_conflicts_on))
+    if conn.dialect.name == "sqlite" and _no_python_defaults(table, rows[0]):
+        _execute_many(conn, table, statement, rows)
     else:
-        conn.execute(insert_ignoring_conflicts(conn, table, skip_conflicts_on), list(rows))
+        conn.execute(statement, list(rows))
+
+
+def _no_python_defaults(table: sa.Table, row: Mapping[str, Any]) -> bool:
+    """Return whether every column the rows leave out has no default computed in Python
+    (which only SQLAlchemy's own executemany would fill in)."""
+    return all(c.default is None for c in table.c if c.key not in row)
+
+
+def _execute_many(conn: sa.Connection, table: sa.Table, statement: Any,
+                  rows: Sequence[Mapping[str, Any]]) -> None:
+    """Run ``statement`` for ``rows`` with the driver's own ``executemany``.
+
+    What SQLAlchemy's executemany does, without its per-row work (a parameter dict built
+    and checked for each row: 35 % of a batch writer's time on SQLite): the statement is
+    compiled once, and each column's bind processor (dates as ISO text, and so on) is the
+    one SQLAlchemy would apply.
+    """
+    dialect = conn.dialect
+    compiled = statement.compile(dialect=dialect, column_keys=list(rows[0]))
+    order = compiled.positiontup or []
+    processors = [table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+                  for key in order]
+    values = [tuple(row[key] if process is None else process(row[key])
+                    for key, process in zip(order, processors, strict=True)) for row in rows]
+    sql = str(compiled)
+    with _raw_cursor(conn, sql) as cursor:
+        cursor.executemany(sql, values)
 
 
 def update_column(conn: sa.Connection, table: sa.Table, key: str, column: str,
@@ -89,7 +119,7 @@ def _raw_cursor(conn: sa.Connection, statement: str) -> Iterator[Any]:
     raw = conn.connection.driver_connection
     assert raw is not None
     try:
-        with raw.cursor() as cursor:
+        with closing(raw.cursor()) as cursor:  # sqlite3's cursor is no context manager
             yield cursor
     except dbapi.Error as err:
         raise sa.exc.DBAPIError.instance(statement, None, err, dbapi.Error) from err

@@ -162,8 +162,10 @@ def ingest(
         from geo.extraction import check_engine
 
         check_engine(engine_name)
-    engine = store.open_db(db)
     n_workers = 0 if replace else _workers_for(paths, workers, scheduler)
+    if n_workers and not scheduler:
+        parallel.start_fork_server()  # it imports the workers' modules while we go on
+    engine = store.open_db(db)
     progress = parallel.Progress(on_change=parallel.ProgressLine())
     progress.total = parallel.count_documents(paths)
     started = time.perf_counter()

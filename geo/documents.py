@@ -45,6 +45,10 @@ _DATE_HINT = "add a first line 'date YYYY-MM-DD' or pass --date YYYY-MM-DD"
 # Share of control characters above which a text is taken for binary data.
 _CONTROL_RATIO = 0.05
 _SNIFF_BYTES = 8192
+#: the control characters counted against a text (tab, line feed, form feed and carriage
+#: return are text), as bytes to delete and as a str translation table deleting them
+_CONTROL_BYTES = bytes([*(c for c in range(32) if c not in (9, 10, 12, 13)), 127])
+_NO_CONTROLS = dict.fromkeys(_CONTROL_BYTES)
 
 # "date 2021-08-12 The Taliban..." or "Date: 2021-08-12": the article may go on on the
 # same line, so only the header itself is removed. Without a colon the value must start
@@ -354,10 +358,13 @@ def _check_binary(sample: str | bytes, name: str) -> None:
     if isinstance(sample, str):
         check_storable(sample, name)
     head = sample[:_SNIFF_BYTES]
-    nul = b"\x00" if isinstance(head, bytes) else "\x00"
-    codes = head if isinstance(head, bytes) else [ord(c) for c in head]
-    controls = sum(1 for c in codes if (c < 32 and c not in (9, 10, 12, 13)) or c == 127)
-    if nul in head or (codes and controls / len(codes) > _CONTROL_RATIO):  # type: ignore[operator]
+    if isinstance(head, bytes):
+        nul = b"\x00" in head
+        controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    else:
+        nul = "\x00" in head
+        controls = len(head) - len(head.translate(_NO_CONTROLS))
+    if nul or (head and controls / len(head) > _CONTROL_RATIO):
         raise DocumentError(
             f"{name} looks like binary data, not text.",
             hint=f"convert it to text first; supported formats are {_SUPPORTED}",

@@ -9,11 +9,13 @@ worker by default), so the client's memory does not grow with the input. Results
 written in the order the documents were read, ≈ :data:`BATCH_DOCS` documents per
 transaction by :func:`write_batch`, the only function here that touches the database.
 
-Workers are pure: they receive :class:`~geo.records.Document` records and return
-:class:`Prepared` records (or :class:`Refusal` for a document the engine refuses); they
-never open the database, so a remote cluster (``--scheduler``) needs only the package,
-not the database or the input files. Each worker process builds its gazetteer and
-extraction engine once (:func:`worker_preparer`), not once per document or per task.
+Workers run :mod:`geo._work`, which is pure: they receive :class:`~geo.records.Document`
+records and return :class:`~geo._work.Prepared` records (or :class:`~geo._work.Refusal` for
+a document the engine refuses); they never open the database, so a remote cluster
+(``--scheduler``) needs only the package, not the database or the input files. Each
+worker process builds its gazetteer and extraction engine once
+(:func:`~geo._work.worker_preparer`), not once per document or per task, and imports
+neither SQLAlchemy nor the store.
 
 Refusals are reported exactly as the serial ingest (:mod:`geo.ingest`) reports them, in
 the same :class:`~geo.ingest.IngestReport`; documents already stored are skipped (checked
@@ -33,15 +35,15 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from geo import store, stories
+from geo._work import Prepared, Refusal, prepare_chunk
 from geo.documents import FORMATS, read_documents
 from geo.errors import ControlmapError, DocumentError, DocumentStoreError
 from geo.ingest import IngestReport, link_stories, save_prepared
-from geo.records import Claim, CountStatement, Document, Mention
+from geo.records import Document
 
 if TYPE_CHECKING:
     from distributed import Client
 
-    from geo.extraction import Engine
 
 #: documents per Dask task: large enough that the per-task cost (the scheduler, messages,
 #: a task's start on the worker) is noise; on 2 cores the run is CPU-bound, and 100 gave
@@ -53,86 +55,6 @@ WINDOW_PER_WORKER = 3
 BATCH_DOCS = 100
 #: a progress line at most this often (seconds)
 PROGRESS_EVERY = 0.25
-
-
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """A document ready to store: the document with its mentions, claims and counts."""
-
-    doc: Document
-    mentions: tuple[Mention, ...]
-    claims: tuple[Claim, ...]
-    counts: tuple[CountStatement, ...]
-    #: how the text was read (a sentence too long to read whole), for the report
-    notes: tuple[str, ...] = ()
-    #: the text's near-copy signature (:func:`geo.stories.signature_bytes`): hashing is
-    #: the writer's largest cost after the inserts, and it needs only the text
-    signature: bytes | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    """A document the extraction refused: its name and the message the serial ingest gives."""
-
-    name: str
-    message: str
-
-
-# --------------------------------------------------------------------------- workers
-
-
-class Preparer:
-    """Geocodes and extracts documents with one engine; built once per worker process."""
-
-    def __init__(self, engine_name: str) -> None:
-        from geo.extraction import Extractor
-        from geo.gazetteer import load_gazetteer
-
-        self.engine: Engine = Extractor.for_engine(engine_name, load_gazetteer())
-        self.template = stories.new_minhash()  # the signatures' permutations, made once
-
-    def prepare(self, doc: Document) -> Prepared | Refusal:
-        """Return what to store for ``doc``, or its refusal."""
-        try:
-            extraction = self.engine.extract(doc)
-        except ControlmapError as err:
-            return Refusal(doc.name, str(err))
-        signature = stories.signature_bytes(stories.minhash_of(doc.text, self.template))
-        return Prepared(doc, tuple(extraction.mentions), tuple(extraction.claims),
-                        tuple(extraction.counts), tuple(note for _, note in extraction.notes),
-                        signature)
-
-
-def worker_preparer(engine_name: str) -> Preparer:
-    """Return the :class:`Preparer` of ``engine_name`` owned by the current Dask worker,
-    building it on the worker's first task; outside a worker, a new one."""
-    from distributed import get_worker
-
-    try:
-        worker: Any = get_worker()
-    except ValueError:  # called in-process (tests, a debugger): no worker to own it
-        return Preparer(engine_name)
-    preparers = getattr(worker, "controlmap_preparers", None)
-    if preparers is None:
-        preparers = worker.controlmap_preparers = {}
-    if engine_name not in preparers:
-        preparers[engine_name] = Preparer(engine_name)
-    return preparers[engine_name]
-
-
-def prepare_chunk(docs: Sequence[Document], engine_name: str) -> list[Prepared | Refusal]:
-    """Return, for each document of a chunk in order, what to store or its refusal.
-
-    The Dask task of a parallel ingest: pure (no database, no files), picklable by name.
-    """
-    preparer = worker_preparer(engine_name)
-    return [preparer.prepare(doc) for doc in docs]
-
-
-def warm_worker(engine_name: str) -> str:
-    """Build the worker's engine now (``client.run``), so the first chunks do not wait."""
-    worker_preparer(engine_name)
-    return engine_name
 
 
 # --------------------------------------------------------------------------- the writer
@@ -403,16 +325,44 @@ _QUIET_WORKERS = {
 }
 
 
+#: what the fork server imports once, before it forks each local worker: Dask's worker, the
+#: extraction's modules (:mod:`geo._work`) and the signatures' library (and with it SciPy)
+_WORKER_PRELOAD = ("distributed", "geo._work", "datasketch")
+
+
+def start_fork_server() -> None:
+    """Start (once per process) the server that forks the local cluster's workers, and
+    return at once: it imports :data:`_WORKER_PRELOAD` while the caller goes on.
+
+    Why: a spawned worker is a new interpreter that imports Dask, the extraction and
+    SciPy on its own (~1 s of CPU each, on cores the run needs), and tears it all down at
+    the end (0.2 s). Forked from one server that imported them once, a worker starts with
+    them in memory and exits at once: ~0.3 s less per run (``bench/README.md``). The
+    server is a fresh single-threaded process, so nothing is forked mid-lock, as forking
+    this multi-threaded client could be. Workers see the environment as it was when the
+    server started: a setting changed later in the same process does not reach them (the
+    engine's name is passed with each task).
+    """
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(_WORKER_PRELOAD))
+    forkserver.ensure_running()
+
+
 def local_client(workers: int) -> Client:
     """Return a client of a new local cluster of ``workers`` processes (one thread each,
-    loopback only, no dashboard); closing the client closes the cluster."""
+    loopback only, no dashboard, forked by :func:`start_fork_server`); closing the client
+    closes the cluster."""
     import logging
     import warnings
 
+    start_fork_server()  # before importing Dask here: the two imports run side by side
     import dask
     from distributed import Client, LocalCluster
 
-    with warnings.catch_warnings(), dask.config.set(_QUIET_WORKERS):
+    forked = {**_QUIET_WORKERS, "distributed.worker.multiprocessing-method": "forkserver"}
+    with warnings.catch_warnings(), dask.config.set(forked):
         # the scheduler's loopback health endpoint moves to a free port when 8787 is taken
         warnings.filterwarnings("ignore", message="Port .* is already in use")
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,

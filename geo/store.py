@@ -635,7 +635,7 @@ class PreparedDocument(NamedTuple):
     mentions: Sequence[Mention] = ()
     claims: Sequence[Claim] = ()
     counts: Sequence[CountStatement] = ()
-    #: its near-copy signature (:func:`geo.stories.signature_bytes`) when it was computed
+    #: its near-copy signature (:func:`geo.signatures.signature_bytes`) when it was computed
     #: where the text was read (a parallel ingest's worker); None: computed when linked
     signature: bytes | None = None
 

@@ -31,7 +31,6 @@ existed is hashed once from its text when the index first meets it.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -41,109 +40,20 @@ import sqlalchemy as sa
 from geo import store
 from geo._bulk import insert_rows, update_column
 from geo.records import Document, content_hash_of
+from geo.signatures import (  # re-exported: the stories' vocabulary
+    NUM_PERM,
+    THRESHOLD,
+    _minhash_of_values,
+    jaccard,
+    minhash_from_bytes,
+    minhash_of,
+    new_minhash,
+    shingles,
+    signature_bytes,
+)
 
-if TYPE_CHECKING:  # datasketch is imported lazily: only ingest needs it
+if TYPE_CHECKING:
     from datasketch import MinHash, MinHashLSH
-
-#: Words per shingle: long enough that two different reports rarely share one by chance.
-SHINGLE_WORDS = 5
-#: Estimated Jaccard similarity of shingle sets at and above which two texts are one story:
-#: eight times the closest pair of different real reports (0.074), low enough for a short
-#: report with another outlet's header, credit line and an added sentence (see the module
-#: docstring).
-THRESHOLD = 0.6
-#: MinHash permutations: the estimate's standard error at J=0.6 is sqrt(.6*.4/128) ≈ 0.043.
-NUM_PERM = 128
-#: Fixed, with the scheme, so that signatures stored by one process compare with another's
-#: (datasketch 2's 32-bit scheme: signatures of other schemes cannot be compared).
-SEED = 1
-SCHEME = "affine32"
-_WORD = re.compile(r"\w+")
-
-
-# --- pure functions ------------------------------------------------------------------------
-
-
-def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
-    """Return the set of ``size``-word shingles of ``text`` (case-folded words).
-
-    A text shorter than ``size`` words is one shingle; a text without words has none.
-
-    Examples
-    --------
-    >>> sorted(shingles("The Taliban took Farah city today", 5))
-    ['taliban took farah city today', 'the taliban took farah city']
-    >>> shingles("Farah fell", 5)
-    {'farah fell'}
-    """
-    words = _WORD.findall(text.casefold())
-    if not words:
-        return set()
-    if len(words) <= size:
-        return {" ".join(words)}
-    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
-
-
-def jaccard(a: set[str], b: set[str]) -> float:
-    """Return the exact Jaccard similarity of two shingle sets (0.0 when both are empty).
-
-    >>> jaccard({"a", "b"}, {"b", "c"})
-    0.3333333333333333
-    """
-    if not a and not b:
-        return 0.0
-    return len(a & b) / len(a | b)
-
-
-def new_minhash(template: MinHash | None = None) -> MinHash:
-    """Return an empty MinHash; with a ``template``, sharing its permutations.
-
-    Making the permutations is most of a MinHash's cost (0.7 ms against 0.01 ms with a
-    template's), so an index keeps one template for all the signatures it makes.
-    """
-    from datasketch import MinHash
-
-    if template is None:
-        return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME,
-                   permutations=template.permutations)
-
-
-def minhash_of(text: str, template: MinHash | None = None) -> MinHash:
-    """Return the MinHash signature of ``text``'s shingles (an empty MinHash for no words).
-
-    ``template``: see :func:`new_minhash`.
-    """
-    mh = new_minhash(template)
-    mh.update_batch([s.encode("utf-8") for s in sorted(shingles(text))])
-    return mh
-
-
-def signature_bytes(mh: MinHash) -> bytes:
-    """Return a MinHash's hash values as bytes (little-endian uint32), for storage."""
-    return np.asarray(mh.hashvalues, dtype="<u4").tobytes()
-
-
-def minhash_from_bytes(data: bytes, template: MinHash | None = None) -> MinHash:
-    """Return the MinHash whose hash values :func:`signature_bytes` stored.
-
-    ``template``: see :func:`new_minhash`.
-    """
-    return _minhash_of_values(np.frombuffer(data, dtype="<u4").astype(np.uint32), template)
-
-
-def _minhash_of_values(values: np.ndarray, template: MinHash | None) -> MinHash:
-    from datasketch import MinHash
-
-    if template is None:
-        return MinHash(seed=SEED, hashvalues=values, scheme=SCHEME)
-    return MinHash(seed=SEED, hashvalues=values, scheme=SCHEME,
-                   permutations=template.permutations)
-
-
-def similarity(a: MinHash, b: MinHash) -> float:
-    """Return the estimated Jaccard similarity of two signatures."""
-    return float(a.jaccard(b))
 
 
 # --- the index -----------------------------------------------------------------------------
@@ -241,13 +151,17 @@ class StoryIndex:
         candidates = [doc_id for doc_id in self._lsh.query(mh) if doc_id != exclude]
         if not candidates:
             return []
-        rows = np.fromiter((self._rows[d] for d in candidates), dtype=np.intp,
+        # in arrays: a wire story's copies make tens of candidates a document at 10k
+        # documents, and this loop was a quarter of a batch writer's time in Python
+        ids = np.fromiter(candidates, dtype=np.int64, count=len(candidates))
+        rows = np.fromiter(map(self._rows.__getitem__, candidates), dtype=np.intp,
                            count=len(candidates))
         equal = np.count_nonzero(self._values[rows] == mh.hashvalues, axis=1)
         scores = equal.astype(np.float64) / np.float64(len(mh))
-        out = [(doc_id, float(score)) for doc_id, score in zip(candidates, scores, strict=True)
-               if score >= self.threshold]
-        return sorted(out, key=lambda t: (-t[1], t[0]))
+        keep = scores >= self.threshold
+        ids, scores = ids[keep], scores[keep]
+        order = np.lexsort((ids, -scores))  # best first, then the oldest document
+        return list(zip(ids[order].tolist(), scores[order].tolist(), strict=True))
 
 
 def _backfill(conn: sa.Connection, index: StoryIndex, being_stored: Sequence[int] = ()

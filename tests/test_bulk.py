@@ -81,3 +81,22 @@ def test_a_refused_row_is_a_dbapi_error_and_a_savepoint_keeps_the_rest(engine) -
     with engine.connect() as conn:
         kept = conn.execute(sa.select(store.claims.c.claim_id)).scalars().all()
     assert kept == ["c2"]
+
+
+def test_sqlite_rows_are_stored_as_sqlalchemy_itself_would_store_them(tmp_path: Path) -> None:
+    # insert_rows runs the driver's executemany with SQLAlchemy's bind processors: the text
+    # stored for dates, booleans and NULLs must be byte for byte what SQLAlchemy writes
+    engine = store.open_db(str(tmp_path / "raw.db"))
+    with engine.begin() as conn:
+        doc = _document(conn, "r")
+        ours, theirs = _claim_row(doc, "ours", "q"), _claim_row(doc, "theirs", "q")
+        for row in (ours, theirs):
+            row.update(lat=None, province_iso=None)
+        insert_rows(conn, store.claims, [ours])
+        conn.execute(sa.insert(store.claims), [theirs])
+        stored = conn.exec_driver_sql("SELECT * FROM claims ORDER BY claim_id").all()
+    columns = list(store.claims.c.keys())
+    as_stored = [{k: v for k, v in zip(columns, r, strict=True) if k != "claim_id"}
+                 for r in stored]
+    assert as_stored[0] == as_stored[1]
+    assert any(isinstance(v, str) and v.count("-") == 2 for v in as_stored[0].values())

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from geo import documents
 from geo.documents import (
     markdown_to_text,
     parse_published,
@@ -500,3 +501,18 @@ def test_markdown_stripping_is_linear_in_adversarial_text(unit):
 
     # 60 KB took 25 s when spans rescanned the rest of the text from every opening
     assert cost(60_000) < 0.5
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=300), max_size=300))
+def test_a_text_is_called_binary_exactly_when_over_5_percent_are_control_characters(text):
+    # the definition, spelt out: C0 controls but tab, line feed, form feed and carriage
+    # return, and DEL; a NUL is binary on its own
+    controls = sum(1 for c in text if (ord(c) < 32 and c not in "\t\n\f\r") or ord(c) == 127)
+    binary = "\x00" in text or (bool(text) and controls / len(text) > 0.05)
+    for sample in (text, text.encode("latin-1", "replace")):
+        try:
+            documents._check_binary(sample, "t.txt")
+            refused = False
+        except DocumentError:
+            refused = True
+        assert refused is binary, (sample, controls)

@@ -24,7 +24,6 @@ import sqlalchemy as sa
 
 from geo import parallel, store
 from geo.ingest import ingest_paths
-from geo.records import Document
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "demo"
@@ -305,21 +304,6 @@ def test_an_unreachable_scheduler_is_a_clean_error(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_prepare_chunk_outside_a_worker_is_pure_and_matches_the_serial_extraction(gazetteer):
-    import datetime as dt
-
-    from geo.extraction import extract
-
-    doc = Document("z.txt", "The Taliban captured Zaranj, the capital of Nimroz, on Friday.",
-                   dt.date(2021, 8, 7))
-
-    [prepared] = parallel.prepare_chunk([doc], "learned")
-
-    assert isinstance(prepared, parallel.Prepared)
-    assert list(prepared.claims) == extract(doc, gazetteer, engine="learned").claims
-    assert [c.province_iso for c in prepared.claims] == ["AF-NIM"]
-
-
 def test_progress_says_done_of_total_rate_and_eta():
     progress = parallel.Progress(total=100)
     progress.started -= 2.0
@@ -353,3 +337,17 @@ def test_local_workers_run_without_the_dask_profiler_and_monitors(client) -> Non
     assert set(seen.values()) == {(False, False, "1s", "5s", "1s")}
     scheduler = client.cluster.scheduler  # the scheduler runs in this process
     assert scheduler.periodic_callbacks["monitor"].callback_time == 5000
+
+
+def test_local_workers_are_forked_with_the_extraction_already_imported():
+    # eval is pickled by name: running it imports nothing of ours on the worker, so what
+    # it finds was imported by the fork server before the worker was forked
+    client = parallel.local_client(2)
+    try:
+        preloaded = client.run(eval, "sorted(m for m in ('geo._work', 'datasketch', 'scipy') "
+                                     "if m in __import__('sys').modules)")
+        parents = client.run(eval, "__import__('os').getppid()")
+    finally:
+        parallel.close_client(client)
+    assert list(preloaded.values()) == [["datasketch", "geo._work", "scipy"]] * 2
+    assert os.getpid() not in parents.values()  # the fork server's children, not ours

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from geo import store, stories
+from geo import signatures, store, stories
 from geo.cli import app
 from geo.control import build_timeline
 from geo.documents import clean_url, outlet_of, parse_text, read_document
@@ -181,46 +181,46 @@ def test_the_content_hash_is_taken_over_composed_characters():
 
 def test_the_index_scores_its_candidates_as_similarity_does():
     texts = [TALIBAN, TALIBAN_OTHER_OUTLET, TALIBAN_LINE_ADDED, GOVERNMENT]
-    signatures = [stories.minhash_of(text) for text in texts]
+    sigs = [signatures.minhash_of(text) for text in texts]
     index = stories.StoryIndex()
-    for doc_id, mh in enumerate(signatures):
+    for doc_id, mh in enumerate(sigs):
         index.add(doc_id, mh)
 
-    for doc_id, mh in enumerate(signatures):
+    for doc_id, mh in enumerate(sigs):
         found = index.matches(mh, exclude=doc_id)
-        expected = sorted(((other, stories.similarity(mh, signatures[other]))
+        expected = sorted(((other, signatures.similarity(mh, sigs[other]))
                            for other in range(len(texts)) if other != doc_id
-                           and stories.similarity(mh, signatures[other]) >= index.threshold),
+                           and signatures.similarity(mh, sigs[other]) >= index.threshold),
                           key=lambda t: (-t[1], t[0]))
         assert found == expected
-    assert {d for d, _ in index.matches(signatures[0], exclude=0)} == {1, 2}
-    assert stories.signature_bytes(index.signature(3)) == stories.signature_bytes(signatures[3])
+    assert {d for d, _ in index.matches(sigs[0], exclude=0)} == {1, 2}
+    assert signatures.signature_bytes(index.signature(3)) == signatures.signature_bytes(sigs[3])
 
 
 def test_a_removed_or_replaced_document_is_no_longer_matched():
-    a, b = stories.minhash_of(TALIBAN), stories.minhash_of(TALIBAN_OTHER_OUTLET)
+    a, b = signatures.minhash_of(TALIBAN), signatures.minhash_of(TALIBAN_OTHER_OUTLET)
     index = stories.StoryIndex()
     index.add(1, a)
     index.add(2, b)
     index.remove(1)
     assert index.matches(b, exclude=2) == []
-    index.add(2, stories.minhash_of(GOVERNMENT))  # replaced by another text
+    index.add(2, signatures.minhash_of(GOVERNMENT))  # replaced by another text
     assert index.matches(a) == []
     assert len(index) == 1
 
 
 def test_a_signature_read_back_from_bytes_estimates_the_same_similarity():
-    a, b = stories.minhash_of(TALIBAN), stories.minhash_of(TALIBAN_OTHER_OUTLET)
-    back = stories.minhash_from_bytes(stories.signature_bytes(b))
-    assert len(stories.signature_bytes(b)) == 4 * stories.NUM_PERM
-    assert stories.similarity(a, back) == stories.similarity(a, b)
+    a, b = signatures.minhash_of(TALIBAN), signatures.minhash_of(TALIBAN_OTHER_OUTLET)
+    back = signatures.minhash_from_bytes(signatures.signature_bytes(b))
+    assert len(signatures.signature_bytes(b)) == 4 * signatures.NUM_PERM
+    assert signatures.similarity(a, back) == signatures.similarity(a, b)
 
 
 def test_near_copies_reach_the_threshold_and_another_report_does_not():
-    base = stories.shingles(TALIBAN)
-    assert stories.jaccard(base, stories.shingles(TALIBAN_OTHER_OUTLET)) >= stories.THRESHOLD
-    assert stories.jaccard(base, stories.shingles(TALIBAN_LINE_ADDED)) >= stories.THRESHOLD
-    assert stories.jaccard(base, stories.shingles(GOVERNMENT)) < 0.1
+    base = signatures.shingles(TALIBAN)
+    assert signatures.jaccard(base, signatures.shingles(TALIBAN_OTHER_OUTLET)) >= stories.THRESHOLD
+    assert signatures.jaccard(base, signatures.shingles(TALIBAN_LINE_ADDED)) >= stories.THRESHOLD
+    assert signatures.jaccard(base, signatures.shingles(GOVERNMENT)) < 0.1
 
 
 def _real_reports(dev_corpus: Path | None) -> dict[str, str]:
@@ -236,12 +236,12 @@ def test_no_two_different_real_reports_are_one_story(request):
         pytest.skip(f"the dev corpus is absent ({shared}); only the demo corpus is checked")
     texts = _real_reports(shared)
     index = stories.StoryIndex()
-    signatures = {name: stories.minhash_of(text) for name, text in texts.items()}
+    sigs = {name: signatures.minhash_of(text) for name, text in texts.items()}
     names = sorted(texts)
     for i, name in enumerate(names):
-        index.add(i, signatures[name])
+        index.add(i, sigs[name])
     links = {(name, names[j]) for i, name in enumerate(names)
-             for j, _ in index.matches(signatures[name], exclude=i)}
+             for j, _ in index.matches(sigs[name], exclude=i)}
     assert links == set()
     # and by a wide margin: the closest pair is far below the threshold
     closest, a, b = stories.closest_pairs(texts, 1)[0]
@@ -314,7 +314,7 @@ def _backfill_twice(engine) -> int:
         # the second writer looked for missing signatures before the first stored its own
         conn.execute(sa.delete(store.document_minhash))
         second.refresh(conn)
-        first_blob = stories.signature_bytes(first.signature(min(first.doc_ids())))
+        first_blob = signatures.signature_bytes(first.signature(min(first.doc_ids())))
         stories._insert_signature(conn, min(first.doc_ids()), first_blob)
         return conn.execute(sa.select(sa.func.count()).select_from(
             store.document_minhash)).scalar_one()
