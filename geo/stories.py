@@ -229,23 +229,46 @@ def assign_batch(conn: sa.Connection, docs: Sequence[tuple[int, str]],
         found.append((doc_id, blob or signature_bytes(mh),
                       [d for d, _ in index.matches(mh, exclude=doc_id)]))
         index.add(doc_id, mh)
+    roots = _roots(conn, found)
+    _insert_signatures(conn, [(doc_id, blob) for doc_id, blob, _ in found])
+    update_column(conn, store.documents, "doc_id", "story_id",
+                  [(doc_id, root) for (doc_id, _, _), root in zip(found, roots, strict=True)
+                   if root is not None])
+    return roots
+
+
+def _roots(conn: sa.Connection, found: Sequence[tuple[int, bytes, list[int]]]
+           ) -> list[int | None]:
+    """Return, per document of a batch, the story of its best match that is still stored
+    (a match deleted meanwhile is passed over), or None.
+
+    Only each document's best stored match is looked up at first; a document's other
+    matches only when that one is gone. A wire story's copies match tens of earlier
+    documents each, and reading all their stories was a third of the near-copy work.
+    """
     in_batch = {doc_id for doc_id, _, _ in found}
-    earlier = _stories_of(conn, {d for _, _, ms in found for d in ms if d not in in_batch})
-    roots: list[int | None] = []
+    earlier: dict[int, int | None] = {}
+    asked: set[int] = set()
+
+    def look_up(doc_ids: set[int]) -> None:
+        earlier.update(_stories_of(conn, doc_ids - asked))
+        asked.update(doc_ids)
+
+    look_up({next(d for d in ms if d not in in_batch) for _, _, ms in found
+             if any(d not in in_batch for d in ms)})
     story_of: dict[int, int | None] = {}
+    roots: list[int | None] = []
     for doc_id, _, matched in found:
         root = None
-        for d in matched:  # best match first; a match deleted meanwhile is passed over
+        for d in matched:  # best match first
+            if d not in in_batch and d not in asked:
+                look_up({m for m in matched if m not in in_batch})
             known = story_of if d in story_of else earlier
             if d in known:
                 root = known[d] if known[d] is not None else d
                 break
         story_of[doc_id] = root
         roots.append(root)
-    _insert_signatures(conn, [(doc_id, blob) for doc_id, blob, _ in found])
-    update_column(conn, store.documents, "doc_id", "story_id",
-                  [(doc_id, root) for (doc_id, _, _), root in zip(found, roots, strict=True)
-                   if root is not None])
     return roots
 
 

@@ -337,6 +337,26 @@ def test_the_batch_index_forgets_a_deleted_document(engine):
     assert len(index) == 1
 
 
+
+def test_a_copy_whose_best_match_was_deleted_joins_the_story_of_the_next_best(engine):
+    index = stories.StoryIndex()
+    # (another story last, so that SQLite does not give the deleted id to the new copy)
+    for name, text in (("a.txt", TALIBAN_OTHER_OUTLET), ("b.txt", TALIBAN_LINE_ADDED),
+                       ("z.txt", GOVERNMENT)):
+        ingest_document(engine, Document(name, text, DAY), extractor="rules", story_index=index)
+    ids = {name: row["doc_id"] for name, row in _documents(engine).items()}
+    ranked = [d for d, _ in index.matches(signatures.minhash_of(TALIBAN))]
+    assert sorted(ranked) == sorted([ids["a.txt"], ids["b.txt"]])  # there is a next best
+    with engine.begin() as conn:
+        conn.execute(sa.delete(store.documents).where(store.documents.c.doc_id == ranked[0]))
+    [survivor] = [d for d in _documents(engine).values() if d["doc_id"] == ranked[1]]
+    expected = survivor["story_id"] if survivor["story_id"] is not None else survivor["doc_id"]
+
+    ingest_document(engine, Document("c.txt", TALIBAN, DAY), extractor="rules",
+                    story_index=index)
+
+    assert _documents(engine)["c.txt"]["story_id"] == expected
+
 # --- the control model counts stories ------------------------------------------------------
 
 
