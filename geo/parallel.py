@@ -337,9 +337,10 @@ def start_fork_server() -> None:
     Why: a spawned worker is a new interpreter that imports Dask, the extraction and
     SciPy on its own (~1 s of CPU each, on cores the run needs), and tears it all down at
     the end (0.2 s). Forked from one server that imported them once, a worker starts with
-    them in memory and exits at once: ~0.3 s less per run (``bench/README.md``). The
-    server is a fresh single-threaded process, so nothing is forked mid-lock, as forking
-    this multi-threaded client could be. Workers see the environment as it was when the
+    them in memory and exits at once: a 100-document ingest on 2 workers took 3.1-3.3 s
+    spawned and 2.5-2.6 s forked (``bench/README.md``). The server is a fresh
+    single-threaded process, so nothing is forked mid-lock, as forking this multi-threaded
+    client could be. Workers see the environment as it was when the
     server started: a setting changed later in the same process does not reach them (the
     engine's name is passed with each task).
     """
