@@ -332,12 +332,7 @@ def open_db(db: str | None = None) -> sa.Engine:
         return _ENGINES[url]
     engine = _create_engine(url)
     try:
-        with engine.connect() as conn:
-            state = schema_state(conn)
-        if state.empty:
-            _upgrade(engine, url)
-        else:
-            _require_head(state, url)
+        _prepare_schema(engine, url)
     except sa.exc.SQLAlchemyError as err:
         engine.dispose()
         raise StoreError(
@@ -349,6 +344,30 @@ def open_db(db: str | None = None) -> sa.Engine:
         raise
     _ENGINES[url] = engine
     return engine
+
+
+def _prepare_schema(engine: sa.Engine, url: str) -> None:
+    """Create the schema of an empty database, or check that it is at the head revision.
+
+    Two first ingests of one new SQLite file race here: while one turns the file to WAL
+    and creates the tables, the other's first statements can get "database is locked" at
+    once, without the busy timeout (a lock SQLite will not wait for, to avoid a deadlock).
+    That one is retried after a pause, :data:`LOCK_ATTEMPTS` times in all.
+    """
+    for attempt in range(1, LOCK_ATTEMPTS + 1):
+        try:
+            with engine.connect() as conn:
+                state = schema_state(conn)
+            if state.empty:
+                _upgrade(engine, url)
+            else:
+                _require_head(state, url)
+            return
+        except sa.exc.OperationalError as err:
+            if attempt == LOCK_ATTEMPTS or not _is_busy(err.orig or err):
+                raise
+            engine.dispose()  # a connection half-set-up by the failed attempt
+            time.sleep(random.uniform(0.1, 0.3) * attempt)
 
 
 def close_db(db: str | None = None) -> None:
