@@ -57,7 +57,8 @@ def _execute_many(conn: sa.Connection, table: sa.Table, statement: Any,
     """
     dialect = conn.dialect
     compiled = statement.compile(dialect=dialect, column_keys=list(rows[0]))
-    order = compiled.positiontup or []
+    order = compiled.positiontup
+    assert order is not None  # SQLite's paramstyle (qmark) is positional
     processors = [table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
                   for key in order]
     values = [tuple(row[key] if process is None else process(row[key])

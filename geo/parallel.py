@@ -340,9 +340,9 @@ def start_fork_server() -> None:
     them in memory and exits at once: a 100-document ingest on 2 workers took 3.1-3.3 s
     spawned and 2.5-2.6 s forked (``bench/README.md``). The server is a fresh
     single-threaded process, so nothing is forked mid-lock, as forking this multi-threaded
-    client could be. Workers see the environment as it was when the
-    server started: a setting changed later in the same process does not reach them (the
-    engine's name is passed with each task).
+    client could be. Workers see the environment as it was when the server started: a
+    setting changed later in the same process does not reach them (the engine's name is
+    passed with each task).
     """
     import multiprocessing
     from multiprocessing import forkserver

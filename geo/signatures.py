@@ -20,8 +20,8 @@ if TYPE_CHECKING:  # datasketch is imported lazily: only ingest needs it
 SHINGLE_WORDS = 5
 #: Estimated Jaccard similarity of shingle sets at and above which two texts are one story:
 #: eight times the closest pair of different real reports (0.074), low enough for a short
-#: report with another outlet's header, credit line and an added sentence (see the module
-#: docstring).
+#: report with another outlet's header, credit line and an added sentence (see
+#: :mod:`geo.stories`).
 THRESHOLD = 0.6
 #: MinHash permutations: the estimate's standard error at J=0.6 is sqrt(.6*.4/128) ≈ 0.043.
 NUM_PERM = 128
@@ -97,10 +97,12 @@ def minhash_from_bytes(data: bytes, template: MinHash | None = None) -> MinHash:
 
     ``template``: see :func:`new_minhash`.
     """
-    return _minhash_of_values(np.frombuffer(data, dtype="<u4").astype(np.uint32), template)
+    return minhash_of_values(np.frombuffer(data, dtype="<u4").astype(np.uint32), template)
 
 
-def _minhash_of_values(values: np.ndarray, template: MinHash | None) -> MinHash:
+def minhash_of_values(values: np.ndarray, template: MinHash | None = None) -> MinHash:
+    """Return the MinHash with these hash values (uint32); ``template``: see
+    :func:`new_minhash`."""
     from datasketch import MinHash
 
     if template is None:

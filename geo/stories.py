@@ -40,13 +40,13 @@ import sqlalchemy as sa
 from geo import store
 from geo._bulk import insert_rows, update_column
 from geo.records import Document, content_hash_of
-from geo.signatures import (  # re-exported: the stories' vocabulary
+from geo.signatures import (
     NUM_PERM,
     THRESHOLD,
-    _minhash_of_values,
     jaccard,
     minhash_from_bytes,
     minhash_of,
+    minhash_of_values,
     new_minhash,
     shingles,
     signature_bytes,
@@ -135,7 +135,7 @@ class StoryIndex:
 
     def signature(self, doc_id: int) -> MinHash:
         """Return an indexed document's signature."""
-        return _minhash_of_values(self._values[self._rows[doc_id]].copy(), self.template)
+        return minhash_of_values(self._values[self._rows[doc_id]].copy(), self.template)
 
     def remove(self, doc_id: int) -> None:
         """Forget one document."""
@@ -254,8 +254,8 @@ def _roots(conn: sa.Connection, found: Sequence[tuple[int, bytes, list[int]]]
         earlier.update(_stories_of(conn, doc_ids - asked))
         asked.update(doc_ids)
 
-    look_up({next(d for d in ms if d not in in_batch) for _, _, ms in found
-             if any(d not in in_batch for d in ms)})
+    best = (next((d for d in ms if d not in in_batch), None) for _, _, ms in found)
+    look_up({d for d in best if d is not None})
     story_of: dict[int, int | None] = {}
     roots: list[int | None] = []
     for doc_id, _, matched in found:
