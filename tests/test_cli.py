@@ -397,7 +397,9 @@ def start_serve(*args: str):
     port = free_port()
     cmd = [sys.executable, "-c", "from geo.cli import main; main()", "serve", "--port",
            str(port), *args]
-    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # unbuffered: wait_for_line selects on the pipe, so no line may wait in a buffer
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               bufsize=0)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline and process.poll() is None:
         try:
@@ -408,6 +410,27 @@ def start_serve(*args: str):
             time.sleep(0.3)
     stop(process)
     raise AssertionError("controlmap serve did not answer: " + process.stderr.read().decode())
+
+
+def wait_for_line(process, text: str, timeout: float = 120) -> str:
+    """Return the first line of ``process``'s stderr that holds ``text``; fail after
+    ``timeout`` seconds, or when the process ends first."""
+    import select
+    import time
+
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stderr], [], [], 0.5)
+        if not ready:
+            continue
+        line = process.stderr.readline().decode()
+        if not line:
+            break  # the process closed its stderr: it ended
+        if text in line:
+            return line
+        seen.append(line)
+    raise AssertionError(f"no line with {text!r} within {timeout} s: {''.join(seen)[-2000:]}")
 
 
 def stop(process) -> None:
@@ -430,6 +453,19 @@ def test_serve_listens_on_loopback_only_and_serves_its_assets_locally(tmp_path: 
         leaflet = f"http://127.0.0.1:{port}/app/static/leaflet/leaflet.js"
         with urllib.request.urlopen(leaflet) as response:
             assert b"Leaflet" in response.read(300)
+    finally:
+        stop(process)
+
+
+def test_serve_says_when_its_warm_up_is_done(tmp_path: Path) -> None:
+    from geo.cli import READY_LINE
+
+    db = tmp_path / "serve.db"
+    assert run("demo", "--db", str(db)).exit_code == 0
+    process, _port = start_serve("--db", str(db))
+    try:
+        line = wait_for_line(process, f"controlmap: {READY_LINE}")
+        assert f"the map of {db} built in" in line, line
     finally:
         stop(process)
 
