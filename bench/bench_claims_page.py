@@ -88,7 +88,7 @@ def start(root: Path, db: Path) -> tuple[str, subprocess.Popen]:
         process.kill()
         raise SystemExit("the app did not start")
     # A warm server: its model built (the build shares the interpreter with the first
-    # visits and slows them). An older checkout says nothing: wait as long as it needs.
+    # visits and slows them). An older checkout says nothing: it gets READY_TIMEOUT_S.
     t0 = time.perf_counter()
     if not ready.wait(READY_TIMEOUT_S):
         print(f"  ({root}: no 'ready' line in {READY_TIMEOUT_S} s; visiting now)")
