@@ -43,8 +43,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 from browser_support import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 from geo import store  # noqa: E402
+from geo.cli import READY_LINE  # noqa: E402
 
 TABLE = '[data-testid="stDataFrame"]'
+#: how long to wait for a server's ready line (an older checkout prints none)
+READY_TIMEOUT_S = 30
 
 
 def build_database(path: Path, n: int) -> None:
@@ -97,14 +100,10 @@ def start(root: Path, db: Path) -> tuple[str, subprocess.Popen]:
     return url, process
 
 
-#: how long to wait for a server's "controlmap: ready" line
-READY_TIMEOUT_S = 30
-
-
 def _watch_ready(process: subprocess.Popen, ready: threading.Event) -> None:
     """Set ``ready`` when ``process`` says its warm-up is done; drain its stderr."""
     for line in process.stderr:  # type: ignore[union-attr]
-        if line.startswith(b"controlmap: ready"):
+        if line.startswith(READY_LINE.encode()):
             ready.set()
 
 

@@ -545,8 +545,9 @@ def label(
 
 
 LOOPBACK = "127.0.0.1"
-#: what ``controlmap serve`` prints on stderr once its warm-up is done (see _warm_model)
-READY_LINE = "ready"
+#: how the line starts that ``controlmap serve`` prints on stderr once its warm-up is done
+#: (see _warm_model; scripts and benchmarks wait for it)
+READY_LINE = "controlmap: ready"
 
 
 @app.command()
@@ -645,16 +646,14 @@ def _warm_model(appstate) -> None:
     # Calling a cached function outside a session is fine; say nothing about it.
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
         logging.ERROR)
-    built = "no map built"
     try:
         db = next(iter(databases.configured().values()))
         appstate.cached_model(db, appstate.database_version(db))
-        built = f"the map of {databases.describe(db)} built"
-    except ControlmapError:
-        pass  # the page shows the error to the visitor
+        built = f"the map of {databases.describe(db)} built in"
+    except ControlmapError:  # the page shows the error to the visitor
+        built = "no map built (the pages say why); warm-up took"
     _server.freeze_startup_objects()
-    typer.echo(f"controlmap: {READY_LINE} ({built} in {time.perf_counter() - started:.1f} s)",
-               err=True)
+    typer.echo(f"{READY_LINE} ({built} {time.perf_counter() - started:.1f} s)", err=True)
 
 
 def main() -> None:

@@ -464,7 +464,7 @@ def test_serve_says_when_its_warm_up_is_done(tmp_path: Path) -> None:
     assert run("demo", "--db", str(db)).exit_code == 0
     process, _port = start_serve("--db", str(db))
     try:
-        line = wait_for_line(process, f"controlmap: {READY_LINE}")
+        line = wait_for_line(process, READY_LINE)
         assert f"the map of {db} built in" in line, line
     finally:
         stop(process)
