@@ -10,10 +10,11 @@ written in the order the documents were read, ≈ :data:`BATCH_DOCS` documents p
 transaction by :func:`write_batch`, the only function here that touches the database.
 
 Workers run :mod:`geo._work`, which is pure: they receive :class:`~geo.records.Document`
-records and return :class:`~geo._work.Prepared` records (or :class:`~geo._work.Refusal` for
-a document the engine refuses); they never open the database, so a remote cluster
-(``--scheduler``) needs only the package, not the database or the input files. Each
-worker process builds its gazetteer and extraction engine once
+records and return what they extracted, :class:`~geo._work.Extracted` (or
+:class:`~geo._work.Refusal` for a document the engine refuses), which the client pairs with
+the documents it sent (:class:`~geo._work.Prepared`); they never open the database, so a
+remote cluster (``--scheduler``) needs only the package, not the database or the input
+files. Each worker process builds its gazetteer and extraction engine once
 (:func:`~geo._work.worker_preparer`), not once per document or per task, and imports
 neither SQLAlchemy nor the store.
 
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from geo import store, stories
-from geo._work import Prepared, Refusal, prepare_chunk
+from geo._work import Extracted, Prepared, Refusal, prepare_chunk
 from geo.documents import FORMATS, read_documents
 from geo.errors import ControlmapError, DocumentError, DocumentStoreError
 from geo.ingest import IngestReport, link_stories, save_prepared
@@ -71,8 +72,8 @@ def write_batch(engine: sa.Engine, items: Sequence[Prepared],
     the batch, each document all-or-nothing, near-copies linked to their story in the same
     transaction.
     """
-    batch = [store.PreparedDocument(i.doc, i.mentions, i.claims, i.counts, i.signature)
-             for i in items]
+    batch = [store.PreparedDocument(i.doc, i.extracted.mentions, i.extracted.claims,
+                                    i.extracted.counts, i.extracted.signature) for i in items]
     return save_prepared(engine, batch, link_stories(story_index))
 
 
@@ -240,7 +241,8 @@ class _Pipeline:
         self.window, self.batch_docs = window, batch_docs
         self.report, self.progress = report, progress
         self.sequence: dict[Any, int] = {}  # future -> the chunk's number
-        self.ready: dict[int, list[Prepared | Refusal]] = {}  # done, waiting for earlier ones
+        self.sent: dict[int, list[Document]] = {}  # the chunks not yet written, by number
+        self.ready: dict[int, list[Extracted | Refusal]] = {}  # done, waiting for earlier ones
         self.submitted = self.written = 0
         self.batch: list[Prepared] = []
         self.story_index = stories.StoryIndex()  # one near-copy index for the run
@@ -256,7 +258,7 @@ class _Pipeline:
                 self.ready[self.sequence.pop(future)] = future.result()
                 future.release()
                 while self.written in self.ready:
-                    self._take(self.ready.pop(self.written))
+                    self._take(self.sent.pop(self.written), self.ready.pop(self.written))
                     self.written += 1
                 self._fill(chunks, pending)
             self._flush()
@@ -270,19 +272,20 @@ class _Pipeline:
                 break
             future = self.client.submit(prepare_chunk, chunk, self.engine_name, pure=False)
             self.sequence[future] = self.submitted
+            self.sent[self.submitted] = chunk
             self.submitted += 1
             pending.add(future)
         self.progress.in_flight = self.submitted - self.written
         self.progress.max_in_flight = max(self.progress.max_in_flight, self.progress.in_flight)
 
-    def _take(self, results: list[Prepared | Refusal]) -> None:
-        for result in results:
+    def _take(self, docs: list[Document], results: list[Extracted | Refusal]) -> None:
+        for doc, result in zip(docs, results, strict=True):
             if isinstance(result, Refusal):
                 self.report.refused.append((result.name, result.message))
                 self.progress.advance()
             else:
-                self.report.notes.extend((result.doc.name, n) for n in result.doc.notes)
-                self.batch.append(result)
+                self.report.notes.extend((doc.name, n) for n in doc.notes)
+                self.batch.append(Prepared(doc, result))
         if len(self.batch) >= self.batch_docs:
             self._flush()
 
@@ -295,10 +298,10 @@ class _Pipeline:
                 self.report.failed.append((item.doc.name, str(stored)))
             elif stored:
                 self.report.documents += 1
-                self.report.claims += len(item.claims)
-                self.report.counts += len(item.counts)
+                self.report.claims += len(item.extracted.claims)
+                self.report.counts += len(item.extracted.counts)
                 self.report.notes.extend((item.doc.name, f"{item.doc.name}: {note}")
-                                         for note in item.notes)
+                                         for note in item.extracted.notes)
             else:
                 self.report.skipped.append(item.doc.name)
         self.progress.advance(len(self.batch))
