@@ -410,6 +410,8 @@ def rehash_documents(conn: sa.Connection) -> dict[str, int]:
     docs = store.documents
     rows = conn.execute(sa.select(docs.c.doc_id, docs.c.text, docs.c.content_hash,
                                   docs.c.story_id).order_by(docs.c.doc_id)).all()
+    if not rows:  # a new database: nothing to link, and no need to load MinHash (0.5 s)
+        return {"documents": 0, "changed": 0, "variants": 0, "copies": 0}
     # Two passes: a temporary unique value first, so no update collides with a stored hash.
     for doc_id, *_ in rows:
         conn.execute(sa.update(docs).where(docs.c.doc_id == doc_id)

@@ -22,7 +22,7 @@ from factories import StatementLog, make_claim
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geo import store
+from geo import migrations, store
 from geo.errors import ClaimError, DocumentStoreError, StoreError
 from geo.records import Document, Mention
 
@@ -229,6 +229,20 @@ def test_a_process_killed_before_commit_leaves_nothing_behind(db_url: str) -> No
         assert store.count_rows(conn) == {"documents": 0, "mentions": 0, "claims": 0, "edits": 0}
     with engine.begin() as conn:
         assert store.save_document(conn, make_doc(), [make_mention()], [make_claim()])
+
+
+def test_creating_a_database_does_not_load_the_near_copy_library(tmp_path: Path) -> None:
+    # an empty database has no stored documents to rehash or link (migration 0003), so
+    # opening one should not pay for importing datasketch and SciPy (~0.5 s)
+    db = tmp_path / "new.db"
+    script = (f"import sys; from geo import store; store.open_db({str(db)!r}); "
+              "print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, cwd=PROJECT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    with store.open_db(str(db)).connect() as conn:
+        assert store.schema_state(conn).revision == migrations.HEAD
 
 
 def test_reject_then_restore_and_the_latest_edit_wins(engine) -> None:
