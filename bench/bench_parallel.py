@@ -50,9 +50,10 @@ def load() -> str:
 def host_speed() -> float:
     """Return the seconds this process takes for 10**7 additions in a Python loop.
 
-    The host's speed moves from hour to hour (a loop like this one took 1.6-2x as long in
-    some hours as in others), and the share of an ingest that is pure Python moves with
-    it, so runs of different hours compare only beside this figure.
+    The host's speed moves from hour to hour, so a run is read beside this figure. The
+    loop stays in the CPU's caches: it shows some of the swings (0.33-0.64 s on
+    2026-12-03) but not those that slow only memory-bound work such as the extraction;
+    a pair's CPU seconds against its neighbours' show those.
     """
     t0 = time.perf_counter()
     total = 0
